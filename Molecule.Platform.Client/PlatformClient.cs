@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Molecule.Platform.Client;
+
+/// <summary>
+/// The workspace's calls to the control plane (<c>/registry/register</c>, <c>/registry/heartbeat</c>,
+/// <c>/registry/update-card</c>, <c>/workspaces/{id}/state</c>), each with a 10 s timeout, <c>X-Workspace-ID</c>, and
+/// <c>Authorization: Bearer</c> once a token is known. Bodies are snake_case as the platform expects. It never throws
+/// for an HTTP status; transport failures come back as <see cref="PlatformResponse.TransportError"/>.
+/// </summary>
+public sealed class PlatformClient
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly HttpClient _http;
+
+    public PlatformClient(HttpClient http, Uri platformUrl, string workspaceId, TokenStore tokens)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(platformUrl);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workspaceId);
+        _http = http;
+        PlatformUrl = new Uri(platformUrl.AbsoluteUri.TrimEnd('/') + "/");
+        WorkspaceId = workspaceId;
+        Tokens = tokens;
+    }
+
+    public Uri PlatformUrl { get; }
+
+    public string WorkspaceId { get; }
+
+    public TokenStore Tokens { get; }
+
+    public Task<PlatformResponse> RegisterAsync(string agentUrl, string agentCardJson, CancellationToken cancellationToken = default) =>
+        PostAsync("registry/register", writer =>
+        {
+            writer.WriteString("id", WorkspaceId);
+            writer.WriteString("url", agentUrl);
+            writer.WritePropertyName("agent_card");
+            writer.WriteRawValue(agentCardJson);
+        }, RequestTimeout, cancellationToken);
+
+    public Task<PlatformResponse> HeartbeatAsync(HeartbeatPayload payload, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
+        PostAsync("registry/heartbeat", writer =>
+        {
+            writer.WriteString("workspace_id", WorkspaceId);
+            writer.WriteNumber("error_rate", Math.Round(payload.ErrorRate, 4));
+            writer.WriteString("sample_error", payload.SampleError);
+            writer.WriteNumber("active_tasks", payload.ActiveTasks);
+            writer.WriteString("current_task", payload.CurrentTask);
+            writer.WriteNumber("uptime_seconds", payload.UptimeSeconds);
+        }, timeout ?? RequestTimeout, cancellationToken);
+
+    public Task<PlatformResponse> UpdateCardAsync(string agentCardJson, CancellationToken cancellationToken = default) =>
+        PostAsync("registry/update-card", writer =>
+        {
+            writer.WriteString("workspace_id", WorkspaceId);
+            writer.WritePropertyName("agent_card");
+            writer.WriteRawValue(agentCardJson);
+        }, RequestTimeout, cancellationToken);
+
+    public Task<PlatformResponse> GetStateAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(PlatformUrl, $"workspaces/{WorkspaceId}/state")), RequestTimeout, cancellationToken);
+
+    private Task<PlatformResponse> PostAsync(string path, Action<Utf8JsonWriter> body, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        var bytes = buffer.ToArray();
+        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri(PlatformUrl, path))
+        {
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        }, timeout, cancellationToken);
+    }
+
+    private async Task<PlatformResponse> SendAsync(Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var request = create();
+        request.Headers.TryAddWithoutValidation("X-Workspace-ID", WorkspaceId);
+        var token = Tokens.Current;
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeoutSource.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(timeoutSource.Token).ConfigureAwait(false);
+            return new PlatformResponse(response.StatusCode, body, RetryAfter(response), null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return PlatformResponse.Failed($"timed out after {timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return PlatformResponse.Failed(ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}");
+        }
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var delay = date - DateTimeOffset.UtcNow;
+            return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+}
+
+/// <summary>What one platform call produced: an HTTP answer, or a transport failure (status null).</summary>
+public sealed record PlatformResponse(HttpStatusCode? Status, string Body, TimeSpan? RetryAfter, string? TransportError)
+{
+    public static PlatformResponse Failed(string error) => new(null, "", null, error);
+
+    public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
+
+    public bool IsRetryable => Status is null || (int)Status.Value >= 500;
+
+    /// <summary>A short description for logs: the status and the platform's <c>error</c> text, or the transport error.</summary>
+    public string Describe()
+    {
+        if (Status is null)
+        {
+            return TransportError ?? "no response";
+        }
+
+        var text = new StringBuilder().Append((int)Status.Value);
+        if (TryGetString("error") is { } error)
+        {
+            text.Append(' ').Append(error);
+        }
+
+        return SecretScrubber.Scrub(text.ToString(), 300);
+    }
+
+    /// <summary>A top-level string field of the JSON body, or null.</summary>
+    public string? TryGetString(string name)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Body);
+            return document.RootElement.ValueKind == JsonValueKind.Object &&
+                   document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A top-level boolean field of the JSON body, or null.</summary>
+    public bool? TryGetBoolean(string name)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Body);
+            return document.RootElement.ValueKind == JsonValueKind.Object &&
+                   document.RootElement.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? value.GetBoolean()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The heartbeat's body (<c>workspace_id</c> is added by the client).</summary>
+public readonly record struct HeartbeatPayload(double ErrorRate, string SampleError, int ActiveTasks, string CurrentTask, long UptimeSeconds);

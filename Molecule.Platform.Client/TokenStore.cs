@@ -1,0 +1,161 @@
+namespace Molecule.Platform.Client;
+
+/// <summary>
+/// The workspace's auth token in <c>CONFIGS_DIR/.auth_token</c>: one line, no trailing newline, mode 0600, written
+/// atomically (temp file + rename) and only when the value changes. The real provisioner pre-writes and rotates this
+/// file, so callers re-read it (<see cref="Reload"/>) before concluding that a token is bad.
+/// </summary>
+public sealed class TokenStore
+{
+    public const string FileName = ".auth_token";
+
+    private readonly Lock _gate = new();
+    private string? _token;
+
+    public TokenStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = directory;
+        FilePath = Path.Combine(directory, FileName);
+        _token = ReadFile();
+    }
+
+    /// <summary>A store that keeps the token in memory only (custom agents without a writable folder).</summary>
+    private TokenStore()
+    {
+        Directory = "";
+        FilePath = "";
+    }
+
+    public static TokenStore InMemory(string? token = null) => new() { _token = Normalize(token) };
+
+    public string Directory { get; }
+
+    public string FilePath { get; }
+
+    public bool IsPersistent => FilePath.Length > 0;
+
+    /// <summary>The token currently held, or null when none is known.</summary>
+    public string? Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _token;
+            }
+        }
+    }
+
+    /// <summary>Re-reads the file. Returns true when the value on disk differs from the one held (and adopts it).</summary>
+    public bool Reload()
+    {
+        if (!IsPersistent)
+        {
+            return false;
+        }
+
+        var onDisk = ReadFile();
+        lock (_gate)
+        {
+            if (onDisk == _token)
+            {
+                return false;
+            }
+
+            _token = onDisk;
+            return true;
+        }
+    }
+
+    /// <summary>Holds <paramref name="token"/> and persists it before returning (no-op when unchanged).</summary>
+    public void Save(string token)
+    {
+        var value = Normalize(token) ?? throw new ArgumentException("A token must not be empty.", nameof(token));
+        lock (_gate)
+        {
+            if (value == _token && (!IsPersistent || ReadFile() == value))
+            {
+                return;
+            }
+
+            if (IsPersistent)
+            {
+                WriteAtomically(value);
+            }
+
+            _token = value;
+        }
+    }
+
+    private string? ReadFile()
+    {
+        try
+        {
+            return File.Exists(FilePath) ? Normalize(File.ReadAllText(FilePath)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteAtomically(string value)
+    {
+        EnsurePrivateDirectory(Directory);
+        var temp = FilePath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(value);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, FilePath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Creates <paramref name="directory"/> with mode 0700 when it does not exist yet.</summary>
+    public static void EnsurePrivateDirectory(string directory)
+    {
+        if (System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static string? Normalize(string? token)
+    {
+        var trimmed = token?.Trim();
+        return string.IsNullOrEmpty(trimmed) ? null : trimmed;
+    }
+}
