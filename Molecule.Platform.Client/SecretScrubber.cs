@@ -49,6 +49,7 @@ public static partial class SecretScrubber
     [GeneratedRegex(@"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")]
     private static partial Regex AwsKeyPattern();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9_\-+/=])[A-Za-z0-9_\-+/]{33,}={0,2}")]
+    // UUIDs (ids of tasks, messages, workspaces) are not secrets and stay readable.
+    [GeneratedRegex(@"(?<![A-Za-z0-9_\-+/=])(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![A-Za-z0-9_\-+/]))[A-Za-z0-9_\-+/]{33,}={0,2}")]
     private static partial Regex LongTokenPattern();
 }
