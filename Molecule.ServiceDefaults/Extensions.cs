@@ -84,9 +84,15 @@ public static class Extensions
     /// Maps <c>/alive</c> and <c>/health</c> in every environment: container probes need them in Production.
     /// The body lists each check's status and description only (no exception text, no data), so nothing secret leaks.
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <param name="app">The application.</param>
+    /// <param name="mapHealth">False when the service answers <c>/health</c> itself (the emulator's contract body).</param>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool mapHealth = true)
     {
-        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        if (mapHealth)
+        {
+            app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        }
+
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),

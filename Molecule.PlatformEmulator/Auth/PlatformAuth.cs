@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text;
+using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.State;
+
+namespace Molecule.PlatformEmulator.Auth;
+
+/// <summary>AdminAuth, WorkspaceAuth and the registry's "grandfathered" rule, exactly as the contract writes them.</summary>
+public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
+{
+    private readonly byte[]? _adminHash = options.AdminToken is { } admin ? SHA256.HashData(Encoding.UTF8.GetBytes(admin)) : null;
+
+    public bool IsDevMode => options.IsDevMode;
+
+    public bool IsAdminToken(string? bearer) =>
+        bearer is not null && _adminHash is not null &&
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(bearer)), _adminHash);
+
+    /// <summary>Null when the request passes AdminAuth; otherwise the 401 to send.</summary>
+    public IResult? Admin(HttpContext context)
+    {
+        if (!tokens.AnyLive && options.AdminToken is null)
+        {
+            return null;   // fresh-install fail-open
+        }
+
+        if (options.IsDevMode)
+        {
+            return null;
+        }
+
+        var bearer = Contract.Bearer(context.Request);
+        if (bearer is null)
+        {
+            return Contract.Error(401, "admin auth required");
+        }
+
+        if (options.AdminToken is not null)
+        {
+            return IsAdminToken(bearer) ? null : Contract.Error(401, "invalid admin auth token");
+        }
+
+        return tokens.Find(bearer) is not null ? null : Contract.Error(401, "invalid admin auth token");
+    }
+
+    /// <summary>WorkspaceAuth for a route scoped to <paramref name="id"/> (which may not even parse yet).</summary>
+    public IResult? Workspace(HttpContext context, Guid? id)
+    {
+        var bearer = Contract.Bearer(context.Request);
+        if (bearer is not null)
+        {
+            if (IsAdminToken(bearer))
+            {
+                return null;
+            }
+
+            return id is { } workspace && tokens.IsLiveTokenOf(bearer, workspace) ? null : Contract.Error(401, "invalid workspace auth token");
+        }
+
+        return options.IsDevMode ? null : Contract.Error(401, "missing workspace auth token");
+    }
+
+    /// <summary>The registry rule for subject <paramref name="subject"/>; <paramref name="caller"/> switches the texts.</summary>
+    public IResult? Registry(HttpContext context, Guid subject, bool caller = false, bool devModePasses = false)
+    {
+        if (!tokens.HasLive(subject))
+        {
+            return null;
+        }
+
+        if (devModePasses && options.IsDevMode)
+        {
+            return null;
+        }
+
+        var who = caller ? "caller" : "workspace";
+        var bearer = Contract.Bearer(context.Request);
+        if (bearer is null)
+        {
+            return Contract.Error(401, $"missing {who} auth token");
+        }
+
+        return tokens.IsLiveTokenOf(bearer, subject) ? null : Contract.Error(401, $"invalid {who} auth token");
+    }
+}

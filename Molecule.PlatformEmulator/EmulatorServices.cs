@@ -1,0 +1,80 @@
+using Molecule.PlatformEmulator.Auth;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Faults;
+using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.Liveness;
+using Molecule.PlatformEmulator.State;
+using Molecule.PlatformEmulator.Workspaces;
+using OpenTelemetry.Metrics;
+
+namespace Molecule.PlatformEmulator;
+
+public static partial class EmulatorServices
+{
+    /// <summary>State, auth, events, liveness, the A2A forwarder, fault injection and Prometheus metrics.</summary>
+    public static IHostApplicationBuilder AddPlatformEmulator(this IHostApplicationBuilder builder)
+    {
+        var options = EmulatorOptions.Load(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<EmulatorMetrics>();
+        builder.Services.AddSingleton<TokenRegistry>();
+        builder.Services.AddSingleton<PlatformState>();
+        builder.Services.AddSingleton<PlatformAuth>();
+        builder.Services.AddSingleton<EventBus>();
+        builder.Services.AddSingleton<WorkspaceService>();
+        builder.Services.AddSingleton<ActivityLog>();
+        builder.Services.AddSingleton<FaultStore>();
+        builder.Services.AddHostedService<LivenessMonitor>();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+            .WithOrigins([.. options.CorsOrigins])
+            .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+            .WithHeaders("Origin", "Content-Type", "X-Workspace-ID", "Authorization")
+            .AllowCredentials()));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(EmulatorMetrics.MeterName)
+            .AddPrometheusExporter());
+
+        // PORT (default 8080) unless ASP.NET Core's own URL settings say otherwise (the AppHost, tests).
+        if (builder.Configuration["PORT"] is { Length: > 0 } port)
+        {
+            builder.Configuration["urls"] = $"http://*:{port}";
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) &&
+                 string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+        {
+            builder.Configuration["urls"] = "http://*:8080";
+        }
+
+        return builder;
+    }
+
+    public static WebApplication UsePlatformEmulator(this WebApplication app)
+    {
+        app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseCors();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseMiddleware<FaultInjectionMiddleware>();
+        app.Services.GetRequiredService<WorkspaceService>().ApplySeeds();
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app));
+        return app;
+    }
+
+    private static void PrintBanner(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<EmulatorOptions>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Molecule.PlatformEmulator");
+        var url = options.ExternalPlatformUrl ?? app.Urls.FirstOrDefault()?.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal) ?? "http://localhost:8080";
+        var auth = options.AdminToken is not null ? "on (ADMIN_TOKEN set: send 'Authorization: Bearer <ADMIN_TOKEN>')"
+            : options.IsDevMode ? "off (dev mode)" : "fail-open until the first workspace token exists";
+        var seeds = options.Seeds.Count == 0 ? "none" : string.Join(", ", options.Seeds.Select(s => $"{s.Name} ({s.Id})"));
+        var header = options.AdminToken is not null ? " -H 'Authorization: Bearer $ADMIN_TOKEN'" : "";
+        LogBanner(logger, url, auth, seeds,
+            $"curl -X POST {url}/workspaces{header} -H 'Content-Type: application/json' -d '{{\"name\":\"my-agent\",\"runtime\":\"external\"}}'");
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message =
+        "Molecule platform emulator listening at {Url}\n  auth: {Auth}\n  seeded workspaces: {Seeds}\n  create a workspace: {CurlLine}")]
+    private static partial void LogBanner(ILogger logger, string url, string auth, string seeds, string curlLine);
+}

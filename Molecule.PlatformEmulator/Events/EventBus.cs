@@ -1,0 +1,177 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Molecule.PlatformEmulator.Infrastructure;
+
+namespace Molecule.PlatformEmulator.Events;
+
+/// <summary>One platform event: the live envelope and, unless broadcast-only, a persisted row.</summary>
+public sealed record PlatformEvent(string Id, string Type, Guid WorkspaceId, DateTimeOffset Timestamp, JsonObject Payload)
+{
+    /// <summary>The live envelope: <c>{"event","workspace_id","timestamp","payload"}</c>.</summary>
+    public string EnvelopeJson() => new JsonObject
+    {
+        ["event"] = Type,
+        ["workspace_id"] = WorkspaceId.ToString(),
+        ["timestamp"] = Contract.Timestamp(Timestamp),
+        ["payload"] = Payload.DeepClone(),
+    }.ToJsonString();
+
+    public JsonObject PersistedRow() => new()
+    {
+        ["id"] = Id,
+        ["event_type"] = Type,
+        ["workspace_id"] = WorkspaceId.ToString(),
+        ["payload"] = Payload.DeepClone(),
+        ["created_at"] = Contract.Timestamp(Timestamp),
+    };
+}
+
+/// <summary>
+/// Fans every event out to live subscribers through one bounded channel each (drop oldest at 256, drops counted), so a
+/// slow subscriber never blocks the platform or the others; keeps the last persisted events for <c>GET /events</c>.
+/// </summary>
+public sealed class EventBus
+{
+    public const int SubscriberCapacity = 256;
+    private const int PersistedCapacity = 2000;
+
+    private static readonly HashSet<string> BroadcastOnly = new(StringComparer.Ordinal)
+    {
+        "WORKSPACE_HEARTBEAT", "TASK_UPDATED", "A2A_RESPONSE", "ACTIVITY_LOGGED",
+    };
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<PlatformEvent> _persisted = new();
+    private readonly List<Subscriber> _subscribers = [];
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _dropped;
+    private long _sequence;
+
+    public EventBus(TimeProvider time, EmulatorMetrics metrics)
+    {
+        _time = time;
+        _published = metrics.EventsPublished;
+        _dropped = metrics.EventsDropped;
+    }
+
+    public void Publish(string type, Guid workspaceId, JsonObject? payload = null)
+    {
+        var platformEvent = new PlatformEvent(Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            type, workspaceId, _time.GetUtcNow(), payload ?? []);
+        Subscriber[] subscribers;
+        lock (_gate)
+        {
+            if (!BroadcastOnly.Contains(type))
+            {
+                _persisted.AddFirst(platformEvent);
+                if (_persisted.Count > PersistedCapacity)
+                {
+                    _persisted.RemoveLast();
+                }
+            }
+
+            subscribers = [.. _subscribers];
+        }
+
+        _published.Add(1, new KeyValuePair<string, object?>("event", type));
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.Filter(platformEvent))
+            {
+                subscriber.Channel.Writer.TryWrite(platformEvent);
+            }
+        }
+    }
+
+    /// <summary>Newest first, at most <paramref name="limit"/>, optionally for one workspace.</summary>
+    public IReadOnlyList<PlatformEvent> Recent(Guid? workspaceId = null, int limit = 100)
+    {
+        lock (_gate)
+        {
+            return _persisted.Where(e => workspaceId is null || e.WorkspaceId == workspaceId).Take(limit).ToArray();
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _persisted.Clear();
+        }
+    }
+
+    /// <summary>A live subscription; dispose it when the client leaves.</summary>
+    public EventSubscription Subscribe(Func<PlatformEvent, bool> filter, string kind)
+    {
+        var subscriber = new Subscriber(filter, Channel.CreateBounded<PlatformEvent>(
+            new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => _dropped.Add(1, new KeyValuePair<string, object?>("subscriber", kind))));
+        lock (_gate)
+        {
+            _subscribers.Add(subscriber);
+        }
+
+        return new EventSubscription(subscriber.Channel.Reader, () =>
+        {
+            lock (_gate)
+            {
+                _subscribers.Remove(subscriber);
+            }
+
+            subscriber.Channel.Writer.TryComplete();
+        });
+    }
+
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    private sealed record Subscriber(Func<PlatformEvent, bool> Filter, Channel<PlatformEvent> Channel);
+}
+
+public sealed class EventSubscription(ChannelReader<PlatformEvent> reader, Action dispose) : IDisposable
+{
+    public ChannelReader<PlatformEvent> Reader { get; } = reader;
+
+    public void Dispose() => dispose();
+}
+
+/// <summary>The emulator's own instruments (<c>Molecule.PlatformEmulator</c> meter), exported on <c>/metrics</c>.</summary>
+public sealed class EmulatorMetrics : IDisposable
+{
+    public const string MeterName = "Molecule.PlatformEmulator";
+    private readonly Meter _meter = new(MeterName);
+
+    public EmulatorMetrics()
+    {
+        EventsPublished = _meter.CreateCounter<long>("molecule_emulator_events_published", description: "Platform events published");
+        EventsDropped = _meter.CreateCounter<long>("molecule_emulator_events_dropped", description: "Live events dropped because a subscriber fell behind");
+        Heartbeats = _meter.CreateCounter<long>("molecule_emulator_heartbeats", description: "Heartbeats accepted");
+        Registrations = _meter.CreateCounter<long>("molecule_emulator_registrations", description: "Registrations accepted");
+        FaultsInjected = _meter.CreateCounter<long>("molecule_emulator_faults_injected", description: "Requests answered by an injected fault");
+        ProxyRequests = _meter.CreateCounter<long>("molecule_emulator_a2a_proxy_requests", description: "A2A requests through the proxy, by outcome");
+    }
+
+    public Counter<long> EventsPublished { get; }
+
+    public Counter<long> EventsDropped { get; }
+
+    public Counter<long> Heartbeats { get; }
+
+    public Counter<long> Registrations { get; }
+
+    public Counter<long> FaultsInjected { get; }
+
+    public Counter<long> ProxyRequests { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

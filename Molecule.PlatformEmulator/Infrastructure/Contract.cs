@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Molecule.PlatformEmulator.Infrastructure;
+
+/// <summary>Contract-shaped JSON answers (compact, snake_case, nulls emitted) and request-reading helpers.</summary>
+public static class Contract
+{
+    private static readonly byte[] OkBody = """{"status":"ok"}"""u8.ToArray();
+
+    public static IResult Json(int status, JsonNode? body, IDictionary<string, string>? headers = null) => new ContractResult(status, body, headers);
+
+    public static IResult Error(int status, string error) => Json(status, new JsonObject { ["error"] = error });
+
+    public static IResult Ok(JsonNode body) => Json(200, body);
+
+    public static IResult StatusOk() => new RawJsonResult(200, OkBody);
+
+    public static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static JsonNode? Timestamp(DateTimeOffset? time) => time is { } t ? JsonValue.Create(Timestamp(t)) : null;
+
+    /// <summary>The bearer per the contract: the literal <c>Bearer </c> prefix, remainder trimmed; anything else is none.</summary>
+    public static string? Bearer(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var token = header[7..].Trim();
+        return token.Length == 0 ? null : token;
+    }
+
+    /// <summary>Reads the body as JSON: (null, true) when over the cap, (null, false) when not JSON.</summary>
+    public static async Task<(JsonDocument? Document, bool TooLarge, byte[] Raw)> ReadJsonAsync(HttpContext context, int cap)
+    {
+        var raw = await ReadBodyAsync(context, cap).ConfigureAwait(false);
+        if (raw is null)
+        {
+            return (null, true, []);
+        }
+
+        try
+        {
+            return (JsonDocument.Parse(raw), false, raw);
+        }
+        catch (JsonException)
+        {
+            return (null, false, raw);
+        }
+    }
+
+    public static async Task<byte[]?> ReadBodyAsync(HttpContext context, int cap)
+    {
+        if (context.Request.ContentLength > cap)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > cap)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static IResult TooLarge() => Error(StatusCodes.Status413PayloadTooLarge, "request body too large");
+
+    // JSON field readers that enforce the contract's typing (integers are integer literals only).
+    public static bool TryString(JsonElement obj, string name, out string? value)
+    {
+        value = null;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        value = element.GetString();
+        return true;
+    }
+
+    public static bool TryInt(JsonElement obj, string name, out long? value)
+    {
+        value = null;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        var raw = element.GetRawText();
+        if (raw.AsSpan().IndexOfAny(".eE") >= 0 || !element.TryGetInt64(out var number))
+        {
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+
+    public static bool TryNumber(JsonElement obj, string name, out double? value)
+    {
+        value = null;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || double.IsNaN(number) || double.IsInfinity(number))
+        {
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+
+    public static bool TryBool(JsonElement obj, string name, out bool? value)
+    {
+        value = null;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return false;
+        }
+
+        value = element.GetBoolean();
+        return true;
+    }
+
+    public static void DisableBuffering(HttpContext context) => context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+    private sealed class ContractResult(int status, JsonNode? body, IDictionary<string, string>? headers) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            if (headers is not null)
+            {
+                foreach (var (key, value) in headers)
+                {
+                    httpContext.Response.Headers[key] = value;
+                }
+            }
+
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            var bytes = Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "null");
+            httpContext.Response.ContentLength = bytes.Length;
+            return httpContext.Response.Body.WriteAsync(bytes, httpContext.RequestAborted).AsTask();
+        }
+    }
+
+    private sealed class RawJsonResult(int status, byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            httpContext.Response.ContentLength = body.Length;
+            return httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Molecule.PlatformEmulator.Infrastructure;
+
+/// <summary>
+/// Per-client-IP token bucket of <c>RATE_LIMIT</c> requests per minute. Every response carries
+/// <c>X-RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>; over the limit ⇒ 429
+/// <c>{"error":"rate limit exceeded","retry_after":s}</c> with <c>Retry-After</c>. Off in dev mode and with 0.
+/// </summary>
+public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (options.RateLimit == 0 || options.IsDevMode)
+        {
+            context.Response.Headers["X-RateLimit-Limit"] = "unlimited";
+            await next(context);
+            return;
+        }
+
+        var limit = options.RateLimit;
+        var now = time.GetUtcNow();
+        var key = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(limit, now));
+        double remaining;
+        bool allowed;
+        lock (bucket)
+        {
+            var refill = (now - bucket.Updated).TotalMinutes * limit;
+            bucket.Tokens = Math.Min(limit, bucket.Tokens + refill);
+            bucket.Updated = now;
+            allowed = bucket.Tokens >= 1;
+            if (allowed)
+            {
+                bucket.Tokens -= 1;
+            }
+
+            remaining = bucket.Tokens;
+        }
+
+        var perToken = 60.0 / limit;
+        var resetSeconds = (long)Math.Ceiling((limit - remaining) * perToken);
+        context.Response.Headers["X-RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["X-RateLimit-Remaining"] = ((long)Math.Floor(remaining)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["X-RateLimit-Reset"] = (now.ToUnixTimeSeconds() + resetSeconds).ToString(CultureInfo.InvariantCulture);
+        if (!allowed)
+        {
+            var retryAfter = (long)Math.Max(1, Math.Ceiling((1 - remaining) * perToken));
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            await Contract.Json(429, new JsonObject { ["error"] = "rate limit exceeded", ["retry_after"] = retryAfter }).ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+
+    private sealed class Bucket(double tokens, DateTimeOffset updated)
+    {
+        public double Tokens { get; set; } = tokens;
+
+        public DateTimeOffset Updated { get; set; } = updated;
+    }
+}
+
+/// <summary>Any request body over the cap ⇒ 413 <c>{"error":"request body too large"}</c>, before routing.</summary>
+public sealed class BodyLimitMiddleware(RequestDelegate next, EmulatorOptions options)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > options.MaxBodyBytes)
+        {
+            return Contract.TooLarge().ExecuteAsync(context);
+        }
+
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = options.MaxBodyBytes + 1;
+        }
+
+        return next(context);
+    }
+}

@@ -1,0 +1,25 @@
+using Molecule.PlatformEmulator;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Faults;
+using Molecule.PlatformEmulator.Proxy;
+using Molecule.PlatformEmulator.Registry;
+using Molecule.PlatformEmulator.Workspaces;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddPlatformEmulator();       // state, auth, events, liveness, forwarder, faults, metrics
+
+var app = builder.Build();
+
+app.UsePlatformEmulator();           // body cap, rate limit, CORS, WebSockets, fault injection, seeds, banner
+app.MapDefaultEndpoints(mapHealth: false);   // /alive
+app.MapGet("/health", () => TypedResults.Text("""{"status":"ok"}""", "application/json"));   // the contract's body
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.MapWorkspaces();                 // /workspaces, tokens, state, activity, test-token
+app.MapRegistry();                   // /registry/*
+app.MapEvents();                     // /events, /ws, SSE
+app.MapA2AProxy();                   // POST /workspaces/{id}/a2a
+app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
+
+app.Run();

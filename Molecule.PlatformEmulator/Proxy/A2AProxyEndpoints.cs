@@ -1,0 +1,444 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Molecule.PlatformEmulator.Auth;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.Registry;
+using Molecule.PlatformEmulator.State;
+using Molecule.PlatformEmulator.Workspaces;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Molecule.PlatformEmulator.Proxy;
+
+/// <summary>
+/// <c>POST /workspaces/{id}/a2a</c>: the platform's A2A gateway, forwarding through YARP's <see cref="IHttpForwarder"/>
+/// with one shared invoker and a per-request destination lookup. Buffered JSON answers pass verbatim; agent errors
+/// (≥ 300) become <c>{"error":…}</c>; SSE passes through unbuffered, flushed per event, cancellation reaching the agent.
+/// </summary>
+public static partial class A2AProxyEndpoints
+{
+    private static readonly HttpMessageInvoker Invoker = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    });
+
+    private static readonly HashSet<string> ForwardedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
+    };
+
+    private static readonly string[] ReservedCallerPrefixes = ["webhook:", "system:", "test:", "channel:"];
+
+    public static IEndpointRouteBuilder MapA2AProxy(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/workspaces/{id}/a2a", ForwardAsync).WithTags("A2A");
+        routes.MapGet("/workspaces/{id}/a2a/.well-known/agent-card.json", CardAsync).WithTags("A2A");
+        return routes;
+    }
+
+    private static async Task ForwardAsync(string id, HttpContext context, PlatformAuth auth, PlatformState state, EventBus events,
+        ActivityLog activity, EmulatorOptions options, IHttpForwarder forwarder, EmulatorMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    {
+        // 1. X-Timeout
+        TimeSpan? ceiling = null;
+        var timeoutText = context.Request.Headers["X-Timeout"].ToString();
+        if (timeoutText.Length > 0 && int.TryParse(timeoutText, out var seconds) && seconds > 0)
+        {
+            ceiling = TimeSpan.FromSeconds(seconds);
+        }
+
+        // 2. Body, capped.
+        var body = await Contract.ReadBodyAsync(context, options.MaxBodyBytes);
+        if (body is null)
+        {
+            await Contract.TooLarge().ExecuteAsync(context);
+            return;
+        }
+
+        // 3-5. Caller rules.
+        var callerText = context.Request.Headers["X-Workspace-ID"].ToString();
+        Guid? caller = null;
+        if (callerText.Length > 0)
+        {
+            if (ReservedCallerPrefixes.Any(p => callerText.StartsWith(p, StringComparison.Ordinal)))
+            {
+                await Contract.Error(403, "invalid caller ID").ExecuteAsync(context);
+                return;
+            }
+
+            if (Guid.TryParse(callerText, out var c))
+            {
+                caller = c;
+            }
+
+            if (!string.Equals(callerText, id, StringComparison.OrdinalIgnoreCase))
+            {
+                if (caller is { } callerId && auth.Registry(context, callerId, caller: true) is { } denied)
+                {
+                    await denied.ExecuteAsync(context);
+                    return;
+                }
+
+                if (caller is null || !Guid.TryParse(id, out var target) || !state.CanCommunicate(caller.Value, target))
+                {
+                    await Contract.Error(403, "access denied: workspaces cannot communicate per hierarchy rules").ExecuteAsync(context);
+                    return;
+                }
+            }
+        }
+        else if (options.RequireCanvasAuth && auth.Admin(context) is { } denied)
+        {
+            await denied.ExecuteAsync(context);
+            return;
+        }
+
+        ceiling ??= caller is not null ? TimeSpan.FromMinutes(30) : null;
+
+        // 6-7. Budget and target.
+        if (!Guid.TryParse(id, out var workspaceId) || id.Length != 36)
+        {
+            await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
+            return;
+        }
+
+        if (state.Find(workspaceId) is not { } row)
+        {
+            await Contract.Error(404, "workspace not found").ExecuteAsync(context);
+            return;
+        }
+
+        string url, status;
+        long? budget;
+        long spend;
+        lock (row.Gate)
+        {
+            (url, status, budget, spend) = (row.Url, row.Status, row.BudgetLimit, row.MonthlySpend);
+        }
+
+        if (budget is { } limit && spend >= limit)
+        {
+            await Contract.Error(402, "workspace budget limit exceeded").ExecuteAsync(context);
+            return;
+        }
+
+        if (url.Length == 0)
+        {
+            if (status == WorkspaceStatus.Hibernated)
+            {
+                await Contract.Json(503, new JsonObject
+                {
+                    ["error"] = "workspace is waking from hibernation — retry in ~15 seconds",
+                    ["waking"] = true,
+                    ["retry_after"] = 15,
+                }, new Dictionary<string, string> { ["Retry-After"] = "15" }).ExecuteAsync(context);
+                return;
+            }
+
+            await Contract.Json(503, new JsonObject { ["error"] = "workspace has no URL", ["status"] = status }).ExecuteAsync(context);
+            return;
+        }
+
+        if (!RegistryEndpoints.IsSafeUrl(url))
+        {
+            await Contract.Error(502, "workspace URL is not publicly routable").ExecuteAsync(context);
+            return;
+        }
+
+        // 8. Normalise.
+        JsonNode? request;
+        try
+        {
+            request = JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            await Contract.Error(400, "invalid JSON").ExecuteAsync(context);
+            return;
+        }
+
+        if (request is not JsonObject requestObject)
+        {
+            await Contract.Error(400, "invalid JSON").ExecuteAsync(context);
+            return;
+        }
+
+        if (!requestObject.ContainsKey("jsonrpc"))
+        {
+            requestObject = new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["id"] = Guid.NewGuid().ToString(),
+                ["method"] = requestObject["method"]?.DeepClone(),
+                ["params"] = requestObject["params"]?.DeepClone(),
+            };
+        }
+
+        if (requestObject["params"] is JsonObject parameters && parameters["message"] is JsonObject message && !message.ContainsKey("messageId"))
+        {
+            message["messageId"] = Guid.NewGuid().ToString();
+        }
+
+        var method = requestObject["method"] is JsonValue m && m.TryGetValue<string>(out var name) ? name : "";
+        var forwardedBody = Encoding.UTF8.GetBytes(requestObject.ToJsonString());
+
+        // 9. Forward to the stored URL exactly as stored.
+        context.Request.Body = new MemoryStream(forwardedBody);
+        context.Request.ContentLength = forwardedBody.Length;
+        context.Request.ContentType = "application/json";
+        var capture = new CaptureStream(context.Response.Body, 256 * 1024);
+        context.Response.Body = capture;
+
+        using var deadline = ceiling is { } c2 ? new CancellationTokenSource(c2, time) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        var originalAborted = context.RequestAborted;
+        context.RequestAborted = linked.Token;
+
+        var transformer = new A2ATransformer(url);
+        var clock = Stopwatch.StartNew();
+        var error = await forwarder.SendAsync(context, url, Invoker,
+            new ForwarderRequestConfig { ActivityTimeout = options.A2AIdleTimeout, AllowResponseBuffering = false }, transformer);
+        context.RequestAborted = originalAborted;
+        var outcome = "ok";
+
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var busy = error is ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled or ForwarderError.ResponseBodyCanceled ||
+                       deadline.IsCancellationRequested;
+            context.Response.Body = capture.Inner;
+            outcome = busy ? "busy" : "unreachable";
+            if (busy)
+            {
+                await Contract.Json(503, new JsonObject
+                {
+                    ["error"] = "workspace agent busy — retry after a short backoff",
+                    ["busy"] = true,
+                    ["retry_after"] = 30,
+                }, new Dictionary<string, string> { ["Retry-After"] = "30" }).ExecuteAsync(context);
+            }
+            else
+            {
+                await Contract.Error(502, "failed to reach workspace agent").ExecuteAsync(context);
+            }
+        }
+        else if (transformer.AgentError is { } agentError)
+        {
+            context.Response.Body = capture.Inner;
+            outcome = "agent_error";
+            await Contract.Error(transformer.AgentStatus, agentError).ExecuteAsync(context);
+        }
+        else if (error != ForwarderError.None)
+        {
+            outcome = "interrupted";
+            LogStreamInterrupted(loggers.CreateLogger("Molecule.PlatformEmulator.Proxy"), workspaceId, error.ToString());
+        }
+
+        metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        var responseText = capture.Captured;
+        var ok = context.Response.StatusCode < 400 && outcome is "ok";
+        activity.Add(workspaceId, "a2a_receive", caller is null ? "canvas" : "agent", new JsonObject
+        {
+            ["caller_id"] = caller?.ToString(),
+            ["method"] = method,
+            ["request_body"] = Encoding.UTF8.GetString(forwardedBody),
+            ["response_body"] = responseText,
+            ["duration_ms"] = (long)clock.Elapsed.TotalMilliseconds,
+            ["status"] = ok ? "ok" : "error",
+        });
+
+        if (ok && caller is null)
+        {
+            events.Publish("A2A_RESPONSE", workspaceId, new JsonObject
+            {
+                ["response_body"] = responseText,
+                ["method"] = method,
+                ["duration_ms"] = (long)clock.Elapsed.TotalMilliseconds,
+            });
+        }
+
+        if (ok && caller is { } from && state.Find(from) is { } callerRow)
+        {
+            lock (callerRow.Gate)
+            {
+                callerRow.LastOutboundAt = time.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>The workspace's card through the proxy, with its URLs rewritten to the proxied address.</summary>
+    private static async Task CardAsync(string id, HttpContext context, PlatformState state)
+    {
+        if (!Guid.TryParse(id, out var guid) || state.Find(guid) is not { } row)
+        {
+            await Contract.Error(404, "workspace not found").ExecuteAsync(context);
+            return;
+        }
+
+        string? card;
+        lock (row.Gate)
+        {
+            card = row.AgentCard;
+        }
+
+        if (card is null || JsonNode.Parse(card) is not JsonObject document)
+        {
+            await Contract.Error(404, "workspace has no agent card").ExecuteAsync(context);
+            return;
+        }
+
+        var proxied = $"{context.Request.Scheme}://{context.Request.Host}/workspaces/{guid}/a2a/";
+        if (document.ContainsKey("url"))
+        {
+            document["url"] = proxied;
+        }
+
+        if (document["supportedInterfaces"] is JsonArray interfaces)
+        {
+            foreach (var entry in interfaces.OfType<JsonObject>())
+            {
+                entry["url"] = proxied;
+            }
+        }
+
+        var v10 = context.Request.Headers["A2A-Version"].ToString().StartsWith('1');
+        if (v10)
+        {
+            foreach (var key in (string[])["protocolVersion", "url", "preferredTransport", "supportsAuthenticatedExtendedCard"])
+            {
+                document.Remove(key);
+            }
+        }
+
+        context.Response.Headers.Vary = "A2A-Version";
+        await Contract.Ok(document).ExecuteAsync(context);
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "A2A stream to workspace {WorkspaceId} ended early: {Error}")]
+    private static partial void LogStreamInterrupted(ILogger logger, Guid workspaceId, string error);
+
+    /// <summary>Sends the request to the stored URL verbatim with only the A2A headers; maps agent errors.</summary>
+    private sealed class A2ATransformer(string destination) : HttpTransformer
+    {
+        public string? AgentError { get; private set; }
+
+        public int AgentStatus { get; private set; }
+
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = new Uri(destination);
+            proxyRequest.Method = HttpMethod.Post;
+            foreach (var header in proxyRequest.Headers.Select(h => h.Key).ToArray())
+            {
+                if (!ForwardedHeaders.Contains(header))
+                {
+                    proxyRequest.Headers.Remove(header);
+                }
+            }
+
+            proxyRequest.Headers.Host = null;
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            if (proxyResponse is null || (int)proxyResponse.StatusCode < 300)
+            {
+                await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+                if (proxyResponse?.Content.Headers.ContentType?.MediaType == "text/event-stream")
+                {
+                    httpContext.Response.Headers["X-Accel-Buffering"] = "no";
+                    httpContext.Response.Headers.CacheControl = "no-cache";
+                }
+
+                return true;
+            }
+
+            AgentStatus = (int)proxyResponse.StatusCode;
+            string? text = null;
+            try
+            {
+                var bytes = await proxyResponse.Content.ReadAsByteArrayAsync(cancellationToken);
+                using var document = JsonDocument.Parse(bytes);
+                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String)
+                {
+                    text = e.GetString();
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+            {
+            }
+
+            AgentError = text ?? (ReasonPhrase(AgentStatus) is { Length: > 0 } phrase ? phrase : $"HTTP {AgentStatus}");
+            if (proxyResponse.Headers.RetryAfter is { } retryAfter)
+            {
+                httpContext.Response.Headers.RetryAfter = retryAfter.ToString();
+            }
+
+            return false;
+        }
+
+        private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    }
+
+    /// <summary>Passes writes through (flushes included) while keeping the first bytes for the activity row.</summary>
+    private sealed class CaptureStream(Stream inner, int limit) : Stream
+    {
+        private readonly MemoryStream _captured = new();
+
+        public Stream Inner => inner;
+
+        public string Captured => Encoding.UTF8.GetString(_captured.GetBuffer(), 0, (int)_captured.Length);
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Keep(buffer.AsSpan(offset, count));
+            inner.Write(buffer, offset, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Keep(buffer.Span);
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private void Keep(ReadOnlySpan<byte> bytes)
+        {
+            var room = limit - (int)_captured.Length;
+            if (room > 0)
+            {
+                _captured.Write(bytes[..Math.Min(room, bytes.Length)]);
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+using System.Text.Json.Nodes;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Infrastructure;
+
+namespace Molecule.PlatformEmulator.State;
+
+/// <summary>The status machine and every state change, each producing the contract's events.</summary>
+public sealed partial class WorkspaceService(PlatformState state, EventBus events, EmulatorOptions options, TimeProvider time, EmulatorMetrics metrics, ILogger<WorkspaceService> logger)
+{
+    public PlatformState State => state;
+
+    public void ApplySeeds()
+    {
+        var now = time.GetUtcNow();
+        foreach (var seed in options.Seeds)
+        {
+            state.Add(seed.Id, now, row =>
+            {
+                row.Name = seed.Name;
+                row.Role = seed.Role;
+                row.ParentId = seed.ParentId;
+                row.Runtime = seed.Runtime;
+                if (!string.IsNullOrEmpty(seed.Url))
+                {
+                    row.Url = seed.Url;
+                    row.Status = WorkspaceStatus.Online;
+                    row.LastHeartbeatAt = now;
+                    row.LivenessDeadline = now + options.LivenessTtl;
+                }
+                else
+                {
+                    row.Status = seed.Runtime == "external" ? WorkspaceStatus.AwaitingAgent : WorkspaceStatus.Provisioning;
+                }
+            });
+        }
+    }
+
+    /// <summary>Clears everything (workspaces, tokens, events), then re-applies the seeds.</summary>
+    public void Reset()
+    {
+        state.Clear();
+        state.Tokens.Clear();
+        events.Clear();
+        ApplySeeds();
+        LogReset(logger, options.Seeds.Count);
+    }
+
+    /// <summary>Forgets every workspace and token, as a platform restart with lost state would.</summary>
+    public void Outage()
+    {
+        state.Clear();
+        state.Tokens.Clear();
+        LogOutage(logger);
+    }
+
+    public (WorkspaceRow Row, string? Token) Register(Guid id, string url, string agentCard)
+    {
+        var now = time.GetUtcNow();
+        var row = state.GetOrCreate(id, now, r =>
+        {
+            r.Name = id.ToString();
+            r.Status = WorkspaceStatus.Online;
+        }, out _);
+
+        lock (row.Gate)
+        {
+            row.Url = url;
+            row.AgentCard = agentCard;
+            row.Status = WorkspaceStatus.Online;
+            row.LastHeartbeatAt = now;
+            row.UpdatedAt = now;
+            row.LivenessDeadline = now + options.LivenessTtl;
+        }
+
+        events.Publish("WORKSPACE_ONLINE", id, new JsonObject { ["url"] = url, ["agent_card"] = JsonNode.Parse(agentCard) });
+        string? token = null;
+        if (!state.Tokens.HasLive(id))
+        {
+            token = state.Tokens.Mint(id).Plaintext;
+        }
+
+        metrics.Registrations.Add(1);
+        return (row, token);
+    }
+
+    public sealed record HeartbeatInput(double ErrorRate, string SampleError, int ActiveTasks, long UptimeSeconds, string CurrentTask,
+        long? MonthlySpend, string RuntimeState, JsonObject? RuntimeMetadata);
+
+    public void Heartbeat(WorkspaceRow row, HeartbeatInput input)
+    {
+        var now = time.GetUtcNow();
+        var published = new List<(string Type, JsonObject Payload)>();
+        lock (row.Gate)
+        {
+            var taskChanged = row.CurrentTask != input.CurrentTask;
+            row.LastHeartbeatAt = now;
+            row.LastErrorRate = input.ErrorRate;
+            row.LastSampleError = input.SampleError;
+            row.ActiveTasks = input.ActiveTasks;
+            row.UptimeSeconds = input.UptimeSeconds;
+            row.CurrentTask = input.CurrentTask;
+            row.RuntimeState = input.RuntimeState;
+            if (input.MonthlySpend is > 0 and var spend)
+            {
+                row.MonthlySpend = Math.Clamp(spend, 0, 1_000_000_000_000);
+            }
+
+            row.LivenessDeadline = now + options.LivenessTtl;
+            row.Capabilities = [];
+            row.IdleTimeoutSeconds = null;
+            if (input.RuntimeMetadata is { } metadata)
+            {
+                if (metadata["capabilities"] is JsonObject capabilities)
+                {
+                    foreach (var (name, value) in capabilities)
+                    {
+                        if (value is JsonValue v && v.TryGetValue<bool>(out var enabled))
+                        {
+                            row.Capabilities[name] = enabled;
+                        }
+                    }
+                }
+
+                if (metadata["idle_timeout_seconds"] is JsonValue idle && idle.TryGetValue<int>(out var seconds))
+                {
+                    row.IdleTimeoutSeconds = seconds;
+                }
+            }
+
+            var statusManaged = row.Capabilities.TryGetValue("status_mgmt", out var managed) && managed;
+            var wedged = input.RuntimeState == "wedged";
+            var previous = row.Status;
+            switch (previous)
+            {
+                case WorkspaceStatus.Provisioning or WorkspaceStatus.AwaitingAgent:
+                    row.Status = WorkspaceStatus.Online;
+                    published.Add(("WORKSPACE_ONLINE", new JsonObject { ["recovered_from"] = previous }));
+                    break;
+                case WorkspaceStatus.Offline:
+                    row.Status = WorkspaceStatus.Online;
+                    published.Add(("WORKSPACE_ONLINE", []));
+                    break;
+                case WorkspaceStatus.Online when wedged || (!statusManaged && input.ErrorRate >= 0.5):
+                    row.Status = WorkspaceStatus.Degraded;
+                    var payload = new JsonObject();
+                    if (!statusManaged && input.ErrorRate >= 0.5)
+                    {
+                        payload["error_rate"] = input.ErrorRate;
+                    }
+
+                    if (wedged)
+                    {
+                        payload["runtime_state"] = "wedged";
+                    }
+
+                    payload["sample_error"] = input.SampleError;
+                    published.Add(("WORKSPACE_DEGRADED", payload));
+                    break;
+                case WorkspaceStatus.Degraded when !statusManaged && input.ErrorRate < 0.1 && input.RuntimeState.Length == 0:
+                    row.Status = WorkspaceStatus.Online;
+                    published.Add(("WORKSPACE_ONLINE", []));
+                    break;
+            }
+
+            if (published.Count > 0)
+            {
+                row.UpdatedAt = now;
+            }
+
+            if (taskChanged)
+            {
+                published.Add(("TASK_UPDATED", new JsonObject { ["current_task"] = input.CurrentTask, ["active_tasks"] = input.ActiveTasks }));
+            }
+
+            published.Add(("WORKSPACE_HEARTBEAT", new JsonObject { ["active_tasks"] = input.ActiveTasks, ["uptime_seconds"] = input.UptimeSeconds }));
+        }
+
+        foreach (var (type, payload) in published)
+        {
+            events.Publish(type, row.Id, payload);
+        }
+
+        metrics.Heartbeats.Add(1);
+    }
+
+    public void UpdateCard(WorkspaceRow row, string agentCard)
+    {
+        lock (row.Gate)
+        {
+            row.AgentCard = agentCard;
+            row.UpdatedAt = time.GetUtcNow();
+        }
+
+        events.Publish("AGENT_CARD_UPDATED", row.Id, new JsonObject { ["agent_card"] = JsonNode.Parse(agentCard) });
+    }
+
+    /// <summary>Removes <paramref name="row"/> and every descendant, revoking all their tokens.</summary>
+    public int Delete(WorkspaceRow row, bool purge)
+    {
+        var descendants = state.DescendantsOf(row.Id);
+        foreach (var child in descendants)
+        {
+            MarkRemoved(child, purge);
+            events.Publish("WORKSPACE_REMOVED", child.Id, []);
+        }
+
+        MarkRemoved(row, purge);
+        events.Publish("WORKSPACE_REMOVED", row.Id, new JsonObject { ["cascade_deleted"] = descendants.Count });
+        return descendants.Count;
+    }
+
+    private void MarkRemoved(WorkspaceRow row, bool purge)
+    {
+        lock (row.Gate)
+        {
+            row.Status = WorkspaceStatus.Removed;
+            row.LivenessDeadline = null;
+            row.UpdatedAt = time.GetUtcNow();
+        }
+
+        state.Tokens.RevokeAll(row.Id);
+        if (purge)
+        {
+            state.Remove(row.Id);
+            state.Tokens.Forget(row.Id);
+        }
+    }
+
+    /// <summary>The emulator's status hook: set any status and emit that state's event.</summary>
+    public void SetStatus(WorkspaceRow row, string status)
+    {
+        lock (row.Gate)
+        {
+            row.Status = status;
+            row.UpdatedAt = time.GetUtcNow();
+            if (status is not (WorkspaceStatus.Online or WorkspaceStatus.Degraded))
+            {
+                row.LivenessDeadline = null;
+            }
+        }
+
+        var type = status switch
+        {
+            WorkspaceStatus.Paused => "WORKSPACE_PAUSED",
+            WorkspaceStatus.Hibernated => "WORKSPACE_HIBERNATED",
+            WorkspaceStatus.Online => "WORKSPACE_ONLINE",
+            WorkspaceStatus.Offline => "WORKSPACE_OFFLINE",
+            WorkspaceStatus.Degraded => "WORKSPACE_DEGRADED",
+            WorkspaceStatus.Failed => "WORKSPACE_PROVISION_FAILED",
+            WorkspaceStatus.Removed => "WORKSPACE_REMOVED",
+            WorkspaceStatus.AwaitingAgent => "WORKSPACE_AWAITING_AGENT",
+            _ => "WORKSPACE_PROVISIONING",
+        };
+        events.Publish(type, row.Id, []);
+    }
+
+    /// <summary>One liveness sweep: TTL expiry, external staleness and the provisioning timeout.</summary>
+    public int Sweep()
+    {
+        var now = time.GetUtcNow();
+        var changed = 0;
+        foreach (var row in state.Unordered)
+        {
+            string? type = null;
+            JsonObject? payload = null;
+            lock (row.Gate)
+            {
+                if (row.Status is WorkspaceStatus.Online or WorkspaceStatus.Degraded)
+                {
+                    var expired = row.LivenessDeadline is { } deadline && deadline <= now;
+                    var stale = row.IsExternal && now - (row.LastHeartbeatAt ?? row.UpdatedAt) >= options.ExternalStaleAfter;
+                    if (expired || stale)
+                    {
+                        row.Status = WorkspaceStatus.Offline;
+                        row.LivenessDeadline = null;
+                        row.UpdatedAt = now;
+                        type = "WORKSPACE_OFFLINE";
+                        payload = [];
+                    }
+                }
+                else if (row.Status == WorkspaceStatus.Provisioning && now - row.UpdatedAt >= options.ProvisionTimeout)
+                {
+                    var error = $"provisioning timed out — no agent registered within {options.ProvisionTimeout.TotalSeconds:0} s";
+                    row.Status = WorkspaceStatus.Failed;
+                    row.LastSampleError = error;
+                    row.UpdatedAt = now;
+                    type = "WORKSPACE_PROVISION_FAILED";
+                    payload = new JsonObject
+                    {
+                        ["error"] = error,
+                        ["timeout_secs"] = (long)options.ProvisionTimeout.TotalSeconds,
+                        ["runtime"] = row.Runtime,
+                        ["source"] = "provision_timeout_sweep",
+                    };
+                }
+            }
+
+            if (type is not null)
+            {
+                changed++;
+                events.Publish(type, row.Id, payload);
+            }
+        }
+
+        return changed;
+    }
+
+    // ---- JSON shapes --------------------------------------------------------------------------------------------
+
+    public JsonObject ListElement(WorkspaceRow row)
+    {
+        lock (row.Gate)
+        {
+            var element = new JsonObject
+            {
+                ["id"] = row.Id.ToString(),
+                ["name"] = row.Name,
+                ["role"] = row.Role,
+                ["tier"] = row.Tier,
+                ["status"] = row.Status,
+                ["url"] = row.Url,
+                ["parent_id"] = row.ParentId?.ToString(),
+                ["agent_card"] = row.AgentCard is null ? null : JsonNode.Parse(row.AgentCard),
+                ["active_tasks"] = row.ActiveTasks,
+                ["max_concurrent_tasks"] = row.MaxConcurrentTasks,
+                ["last_error_rate"] = row.LastErrorRate,
+                ["last_sample_error"] = row.LastSampleError,
+                ["uptime_seconds"] = row.UptimeSeconds,
+                ["current_task"] = row.CurrentTask,
+                ["runtime"] = row.Runtime,
+                ["workspace_dir"] = row.WorkspaceDir,
+                ["budget_limit"] = row.BudgetLimit,
+                ["monthly_spend"] = row.MonthlySpend,
+                ["x"] = row.X,
+                ["y"] = row.Y,
+                ["collapsed"] = row.Collapsed,
+            };
+            if (row.Status == WorkspaceStatus.Provisioning)
+            {
+                element["provision_timeout_ms"] = (long)options.ProvisionTimeout.TotalMilliseconds;
+            }
+
+            return element;
+        }
+    }
+
+    public JsonObject DetailElement(WorkspaceRow row)
+    {
+        var element = ListElement(row);
+        foreach (var key in (string[])["budget_limit", "monthly_spend", "current_task", "last_sample_error", "workspace_dir"])
+        {
+            element.Remove(key);
+        }
+
+        lock (row.Gate)
+        {
+            element["last_outbound_at"] = Contract.Timestamp(row.LastOutboundAt);
+        }
+
+        return element;
+    }
+
+    public static JsonObject PeerElement(WorkspaceRow row)
+    {
+        lock (row.Gate)
+        {
+            return new JsonObject
+            {
+                ["id"] = row.Id.ToString(),
+                ["name"] = row.Name,
+                ["role"] = row.Role,
+                ["tier"] = row.Tier,
+                ["status"] = row.Status,
+                ["agent_card"] = row.AgentCard is null ? null : JsonNode.Parse(row.AgentCard),
+                ["url"] = row.Url,
+                ["parent_id"] = row.ParentId?.ToString(),
+                ["active_tasks"] = row.ActiveTasks,
+            };
+        }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Emulator reset; {Seeds} seeded workspace(s) restored")]
+    private static partial void LogReset(ILogger logger, int seeds);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "Simulated outage: every workspace and token forgotten")]
+    private static partial void LogOutage(ILogger logger);
+}
