@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Molecule.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+var settings = MoleculeSettings.From(builder.Configuration);
+
+// The admin token: generated per run unless Parameters:admin-token is set, so the local setup exercises auth as production does.
+var adminToken = builder.AddParameter(ResourceNames.AdminToken, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+
+var platform = builder.AddProject<Projects.Molecule_PlatformEmulator>(ResourceNames.Platform)
+    .WithHttpEndpoint(port: settings.PlatformPort, env: "PORT")
+    .WithEnvironment("ADMIN_TOKEN", adminToken)
+    .WithEnvironment("RATE_LIMIT", settings.RateLimit.ToString(CultureInfo.InvariantCulture))
+    .WithEnvironment("Emulator__Liveness__TtlSeconds", Seconds(settings.LivenessTtl))
+    .WithEnvironment("Emulator__Liveness__SweepIntervalSeconds", Seconds(settings.SweepInterval))
+    .WithEnvironment("REMOTE_LIVENESS_STALE_AFTER", Seconds(settings.ExternalStaleAfter))
+    .WithHttpHealthCheck("/health");
+
+for (var i = 0; i < settings.Workspaces; i++)
+{
+    // Seed the emulator with each workspace (runtime external), so nobody has to POST /workspaces first.
+    var id = settings.WorkspaceIdAt(i);
+    platform.WithEnvironment($"Emulator__Seeds__{i}__Id", id)
+        .WithEnvironment($"Emulator__Seeds__{i}__Name", ResourceNames.WorkspaceAt(i))
+        .WithEnvironment($"Emulator__Seeds__{i}__Runtime", "external");
+}
+
+platform
+    .WithHttpCommand("/_emulator/faults", "Fail heartbeats", commandName: "fail-heartbeats", commandOptions: AdminCommand(adminToken,
+        """{"id":"dashboard-heartbeats","method":"POST","path":"/registry/heartbeat","kind":"status","status":503}""",
+        "Heartbeats answer 503 until the faults are cleared: watch the workspaces back off and recover.", "HeartBroken"))
+    .WithHttpCommand("/_emulator/faults", "Slow A2A (2 s)", commandName: "slow-a2a", commandOptions: AdminCommand(adminToken,
+        """{"id":"dashboard-slow-a2a","method":"POST","path":"/workspaces/*/a2a","kind":"latency","latency_ms":2000}""",
+        "Adds 2 s of latency to every A2A call through the proxy.", "Timer"))
+    .WithHttpCommand("/_emulator/faults", "Clear faults", commandName: "clear-faults", commandOptions: AdminCommand(adminToken, null,
+        "Removes every injected fault.", "Broom", HttpMethod.Delete))
+    .WithHttpCommand("/_emulator/outage", "Simulate outage", commandName: "outage", commandOptions: AdminCommand(adminToken, "{}",
+        "Forgets every workspace and token, as a platform restart with lost state would: the workspaces re-register.", "PlugDisconnected"))
+    .WithHttpCommand("/_emulator/reset", "Reset", commandName: "reset", commandOptions: AdminCommand(adminToken, "{}",
+        "Clears everything and re-applies the seeded workspaces.", "ArrowReset"));
+
+for (var i = 0; i < settings.Workspaces; i++)
+{
+    var name = ResourceNames.WorkspaceAt(i);
+    var id = settings.WorkspaceIdAt(i);
+    IResourceBuilder<IResourceWithEnvironment> workspace;
+    EndpointReference endpoint;
+    if (settings.ContainerMode)
+    {
+        var container = builder.AddDockerfile(name, "..", "Molecule.Workspace/Dockerfile")
+            .WithBuildArg("BASE_IMAGE", settings.BaseImage)
+            .WithHttpEndpoint(targetPort: 8000, env: "PORT")
+            .WithHttpHealthCheck("/.well-known/agent-card.json")
+            .WaitFor(platform);
+        endpoint = container.GetEndpoint("http");
+        workspace = container;
+        // From inside the container the platform is on the host: Aspire resolves the endpoint through the host gateway name.
+        container.WithEnvironment("PLATFORM_URL", platform.GetEndpoint("http"));
+        container.WithEnvironment("AGENT_URL", ReferenceExpression.Create($"http://localhost:{endpoint.Property(EndpointProperty.Port)}"));
+    }
+    else
+    {
+        var project = builder.AddProject<Projects.Molecule_Workspace>(name)
+            .WithHttpEndpoint(env: "PORT")
+            .WithHttpHealthCheck("/.well-known/agent-card.json")
+            .WaitFor(platform);
+        endpoint = project.GetEndpoint("http");
+        workspace = project;
+        project.WithEnvironment("PLATFORM_URL", platform.GetEndpoint("http"));
+        project.WithEnvironment("AGENT_URL", endpoint);
+        project.WithEnvironment("CONFIGS_DIR", Path.Combine(settings.ConfigsRoot, id));
+    }
+
+    workspace.WithEnvironment("WORKSPACE_ID", id)
+        .WithEnvironment("HEARTBEAT_INTERVAL_SECONDS", Seconds(settings.HeartbeatInterval))
+        .WithEnvironment("AGENT_NAME", name);
+}
+
+builder.Build().Run();
+
+static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
+static HttpCommandOptions AdminCommand(IResourceBuilder<ParameterResource> adminToken, string? body, string description, string icon, HttpMethod? method = null) => new()
+{
+    Method = method ?? HttpMethod.Post,
+    Description = description,
+    IconName = icon,
+    PrepareRequest = async context =>
+    {
+        var token = await adminToken.Resource.GetValueAsync(context.CancellationToken);
+        context.Request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            context.Request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+    },
+};

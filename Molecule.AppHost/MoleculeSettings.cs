@@ -1,0 +1,76 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Molecule.AppHost;
+
+/// <summary>
+/// AppHost arguments under <c>Molecule:</c> (e.g. <c>--Molecule:Workspaces=3</c>): how many workspaces, project or
+/// container mode, ids, and the timers tests shorten.
+/// </summary>
+public sealed record MoleculeSettings(
+    int Workspaces,
+    bool ContainerMode,
+    string BaseImage,
+    Guid WorkspaceId,
+    int PlatformPort,
+    int RateLimit,
+    TimeSpan HeartbeatInterval,
+    TimeSpan LivenessTtl,
+    TimeSpan SweepInterval,
+    TimeSpan ExternalStaleAfter,
+    string ConfigsRoot)
+{
+    public static readonly Guid DefaultWorkspaceId = Guid.Parse("5f1b7c9e-2d4a-4c8b-9e6f-000000000001");
+
+    public static MoleculeSettings From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Molecule");
+        var mode = section["WorkspaceMode"] ?? "project";
+        if (mode is not ("project" or "container"))
+        {
+            throw new InvalidOperationException($"Molecule:WorkspaceMode must be 'project' or 'container'; got '{mode}'.");
+        }
+
+        var count = Int(section, "Workspaces", 1, 1, 50);
+        var id = section["WorkspaceId"] is { Length: > 0 } text
+            ? Guid.TryParse(text, out var parsed) ? parsed : throw new InvalidOperationException($"Molecule:WorkspaceId must be a UUID; got '{text}'.")
+            : DefaultWorkspaceId;
+
+        return new MoleculeSettings(
+            count,
+            mode == "container",
+            section["BaseImage"] is { Length: > 0 } image ? image : "mcr.microsoft.com/dotnet/runtime-deps:10.0",
+            id,
+            Int(section, "PlatformPort", 8080, 1, 65535),
+            Int(section, "RateLimit", 0, 0, 1_000_000),
+            Duration(section, "HeartbeatInterval", TimeSpan.FromSeconds(30)),
+            Duration(section, "LivenessTtl", TimeSpan.FromSeconds(180)),
+            Duration(section, "SweepInterval", TimeSpan.FromSeconds(15)),
+            Duration(section, "ExternalStaleAfter", TimeSpan.FromSeconds(90)),
+            section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(Path.GetTempPath(), "molecule-aspire", "configs"));
+    }
+
+    /// <summary>The first workspace has <see cref="WorkspaceId"/>; the others count up in the last group.</summary>
+    public string WorkspaceIdAt(int index)
+    {
+        var bytes = WorkspaceId.ToByteArray(bigEndian: true);
+        var last = BitConverter.ToUInt32([bytes[15], bytes[14], bytes[13], bytes[12]]) + (uint)index;
+        var counted = BitConverter.GetBytes(last);
+        (bytes[12], bytes[13], bytes[14], bytes[15]) = (counted[3], counted[2], counted[1], counted[0]);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+
+    private static int Int(IConfiguration section, string key, int fallback, int min, int max) =>
+        section[key] is { Length: > 0 } text
+            ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                ? value
+                : throw new InvalidOperationException($"Molecule:{key} must be an integer between {min} and {max}; got '{text}'.")
+            : fallback;
+
+    private static TimeSpan Duration(IConfiguration section, string key, TimeSpan fallback) =>
+        section[key] is { Length: > 0 } text
+            ? TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
+                ? value
+                : throw new InvalidOperationException($"Molecule:{key} must be a positive duration such as 00:00:30; got '{text}'.")
+            : fallback;
+}
