@@ -55,7 +55,7 @@ public sealed partial class EchoAgent(TimeProvider time) : IAgent
     public static async IAsyncEnumerable<AgentUpdate> WorkAsync(TimeSpan duration, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var total = (int)Math.Ceiling(duration.TotalSeconds);
-        var step = total == 0 ? duration : TimeSpan.FromSeconds(1);
+        var step = duration / Math.Max(1, total);
         for (var second = 1; second <= Math.Max(1, total); second++)
         {
             await Task.Delay(step, time, cancellationToken).ConfigureAwait(false);

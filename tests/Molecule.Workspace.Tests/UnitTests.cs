@@ -1,0 +1,216 @@
+using Microsoft.Extensions.Configuration;
+using Molecule.Workspace.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Molecule.Platform.Client;
+using Molecule.Workspace.Agent.Agents;
+using Molecule.Workspace.Agent.Tasks;
+using Molecule.Workspace.ControlPlane;
+
+namespace Molecule.Workspace.Tests;
+
+public sealed class UnitTests
+{
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [REDACTED:BEARER]")]
+    [InlineData("OPENAI_API_KEY=sk-live-123 and more", "OPENAI_API_KEY=[REDACTED:KEY] and more")]
+    [InlineData("key sk-abcdefghijklmnopqrstuv", "key [REDACTED:API_KEY]")]
+    [InlineData("gh token ghp_abcdefghijklmnopqrstuvwxyz012345", "gh token [REDACTED:GITHUB_TOKEN]")]
+    [InlineData("aws AKIAABCDEFGHIJKLMNOP", "aws [REDACTED:AWS_KEY]")]
+    [InlineData("task 0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c stays", "task 0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c stays")]
+    public void Scrubber_redacts_secrets_and_keeps_ids(string input, string expected) => Assert.Equal(expected, SecretScrubber.Scrub(input));
+
+    [Fact]
+    public void Scrubber_catches_the_platforms_43_character_tokens()
+    {
+        var token = Convert.ToBase64String(new byte[32]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        Assert.Equal("token [REDACTED:TOKEN] here", SecretScrubber.Scrub($"token {token} here"));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(4, 8)]
+    [InlineData(7, 60)]
+    [InlineData(30, 60)]
+    public void Fast_backoff_doubles_to_its_cap_and_jitter_stays_in_bounds(int attempt, int ceilingSeconds)
+    {
+        var random = new Random(1);
+
+        Assert.Equal(TimeSpan.FromSeconds(ceilingSeconds), Backoff.Ceiling(Backoff.Fast, attempt));
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.InRange(Backoff.Delay(Backoff.Fast, attempt, random).TotalSeconds, ceilingSeconds / 2.0, ceilingSeconds);
+        }
+    }
+
+    [Fact]
+    public void Heartbeat_retry_never_goes_below_one_second_nor_above_the_interval()
+    {
+        var random = new Random(3);
+        for (var attempt = 1; attempt < 20; attempt++)
+        {
+            Assert.InRange(Backoff.HeartbeatRetry(TimeSpan.FromSeconds(30), attempt, random).TotalSeconds, 1, 30);
+        }
+    }
+
+    [Fact]
+    public void Error_rate_is_a_rolling_60_second_window()
+    {
+        var time = new FakeTimeProvider(Epoch);
+        var window = new ErrorRateWindow(time);
+
+        window.RecordSuccess();
+        window.RecordError("upstream model timed out");
+        Assert.Equal((0.5, "upstream model timed out"), window.Snapshot());
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        window.RecordSuccess();
+        window.RecordSuccess();
+        Assert.Equal(0.25, window.Snapshot().Rate);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal((0.0, ""), window.Snapshot());
+
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal((0.0, ""), window.Snapshot());
+    }
+
+    [Fact]
+    public void Token_store_writes_atomically_with_mode_0600_and_only_on_change()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "molecule-token-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var store = new TokenStore(dir);
+            Assert.Null(store.Current);
+
+            store.Save("  first-token \n");
+            var path = Path.Combine(dir, TokenStore.FileName);
+            Assert.Equal("first-token", File.ReadAllText(path));
+            var written = File.GetLastWriteTimeUtc(path);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+            }
+
+            store.Save("first-token");
+            Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+
+            File.WriteAllText(path, "rotated");
+            Assert.True(store.Reload());
+            Assert.Equal("rotated", new TokenStore(dir).Current);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("work 20s", 20_000)]
+    [InlineData("work 500ms", 500)]
+    [InlineData("WORK 2m", 120_000)]
+    [InlineData("work", 10_000)]
+    [InlineData("slow job", 5_000)]
+    public void Work_commands_parse(string text, int milliseconds) => Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), EchoAgent.ParseWork(text));
+
+    [Fact]
+    public async Task Terminal_tasks_are_evicted_by_ttl_and_capacity_but_running_ones_stay()
+    {
+        var time = new FakeTimeProvider(Epoch);
+        var manager = CreateManager(time, capacity: 10, ttl: TimeSpan.FromMinutes(5));
+        var running = manager.Submit(Message("work 1m")).Task;
+        for (var i = 0; i < 30; i++)
+        {
+            var (task, _) = manager.Submit(Message($"n{i}"));
+            await manager.WaitForTurnAsync(task, CancellationToken.None).DefaultTimeout();
+        }
+
+        Assert.True(manager.Count <= 10, $"{manager.Count} tasks kept");
+        Assert.Same(running, manager.Find(running.Id));
+
+        time.Advance(TimeSpan.FromMinutes(6));
+        manager.Sweep();
+        Assert.Equal(1, manager.Count);
+        await manager.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Snapshot_round_trip_restores_finished_tasks_and_fails_running_ones_with_a_reason()
+    {
+        var time = new FakeTimeProvider(Epoch);
+        var dir = Directory.CreateTempSubdirectory("molecule-snap-").FullName;
+        try
+        {
+            var settings = WorkspaceSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["WORKSPACE_ID"] = Guid.NewGuid().ToString(),
+                ["CONFIGS_DIR"] = dir,
+            }).Build());
+            var manager = CreateManager(time);
+            var (done, _) = manager.Submit(Message("secret OPENAI_API_KEY=sk-should-not-leak"));
+            await manager.WaitForTurnAsync(done, CancellationToken.None).DefaultTimeout();
+            var (working, _) = manager.Submit(Message("work 10m"));
+            var store = new WorkspaceSnapshotStore(settings, time);
+
+            store.Write(manager.List().Select(t => t.Snapshot()), "work 10m", 1, 42);
+
+            var text = File.ReadAllText(store.Path);
+            Assert.DoesNotContain("sk-should-not-leak", text, StringComparison.Ordinal);
+            Assert.Contains("\"uptime_seconds\":42", text, StringComparison.Ordinal);
+            var restored = CreateManager(time);
+            Assert.Equal(2, restored.Restore(store.Read()!));
+            Assert.Equal(TaskState.Completed, restored.Find(done.Id).State);
+            var failed = restored.Find(working.Id).Snapshot();
+            Assert.Equal(TaskState.Failed, failed.Status.State);
+            Assert.Contains("restarted", failed.Status.Message!.Text, StringComparison.Ordinal);
+            await manager.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Drain_lets_short_tasks_finish_and_cancels_the_rest_with_reason_shutdown()
+    {
+        var manager = CreateManager(TimeProvider.System);
+        var (quick, _) = manager.Submit(Message("work 200ms"));
+        var (slow, _) = manager.Submit(Message("work 1m"));
+
+        var (_, canceled) = await manager.DrainAsync(TimeSpan.FromSeconds(5), CancellationToken.None).DefaultTimeout();
+
+        Assert.True(TaskState.Completed == quick.State, $"quick is {quick.State}: {quick.Snapshot().Status.Message?.Text}");
+        Assert.Equal(1, canceled);
+        Assert.Equal(TaskState.Canceled, slow.State);
+        Assert.Equal("shutdown", slow.Snapshot().Status.Message!.Text);
+        var refused = Assert.Throws<A2AException>(() => manager.Submit(Message("late")));
+        Assert.Equal(A2AErrorCodes.ShuttingDown, refused.Code);
+        await manager.DisposeAsync();
+    }
+
+    private static TaskManager CreateManager(TimeProvider time, int capacity = 1000, TimeSpan? ttl = null) =>
+        new(new EchoAgent(time), Options.Create(new TaskStoreOptions { Capacity = capacity, TerminalTtl = ttl ?? TimeSpan.FromHours(1) }),
+            time, new RecordingSink(), NullLogger<TaskManager>.Instance);
+
+    private static AgentMessage Message(string text) => new(Guid.NewGuid().ToString(), MessageRole.User, [new TextPart(text)]);
+
+    private sealed class RecordingSink : IAgentActivitySink
+    {
+        public void ActiveTasksChanged(int activeTasks, string currentTask)
+        {
+        }
+
+        public void UnitCompleted(string? error)
+        {
+        }
+    }
+}
