@@ -13,6 +13,7 @@ public sealed class TokenRegistry(TimeProvider time)
     private readonly ConcurrentDictionary<string, TokenRecord> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Guid, TokenRecord>> _byWorkspace = new();
     private int _live;
+    private long _sequence;
 
     /// <summary>True while at least one live token exists anywhere (AdminAuth's fail-open check).</summary>
     public bool AnyLive => Volatile.Read(ref _live) > 0;
@@ -20,7 +21,10 @@ public sealed class TokenRegistry(TimeProvider time)
     public (string Plaintext, TokenRecord Record) Mint(Guid workspaceId)
     {
         var plaintext = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var record = new TokenRecord(Guid.NewGuid(), workspaceId, Hash(plaintext), plaintext[..8], time.GetUtcNow());
+        var record = new TokenRecord(Guid.NewGuid(), workspaceId, Hash(plaintext), plaintext[..8], time.GetUtcNow())
+        {
+            Sequence = Interlocked.Increment(ref _sequence),
+        };
         _byHash[record.Hash] = record;
         _byWorkspace.GetOrAdd(workspaceId, _ => new ConcurrentDictionary<Guid, TokenRecord>())[record.Id] = record;
         Interlocked.Increment(ref _live);
@@ -53,7 +57,7 @@ public sealed class TokenRegistry(TimeProvider time)
 
     public IReadOnlyList<TokenRecord> Live(Guid workspaceId) =>
         _byWorkspace.TryGetValue(workspaceId, out var tokens)
-            ? tokens.Values.Where(t => t.RevokedAt is null).OrderBy(t => t.CreatedAt).ToArray()
+            ? tokens.Values.Where(t => t.RevokedAt is null).OrderBy(t => t.Sequence).ToArray()
             : [];
 
     public bool Revoke(Guid workspaceId, Guid tokenId)
@@ -127,6 +131,9 @@ public sealed class TokenRecord(Guid id, Guid workspaceId, string hash, string p
     public string Prefix { get; } = prefix;
 
     public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    /// <summary>Mint order (creation times can tie).</summary>
+    public long Sequence { get; init; }
 
     public DateTimeOffset? LastUsedAt { get; set; }
 
