@@ -1,0 +1,147 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Molecule.AppHost.Tests;
+
+/// <summary>One AppHost (emulator + three workspaces, short timers) shared by the end-to-end tests.</summary>
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+    public const int Workspaces = 3;
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public MoleculeSettings Settings { get; private set; } = null!;
+
+    public string AdminToken { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var configs = Directory.CreateTempSubdirectory("molecule-apphost-tests-").FullName;
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
+        [
+            $"--Molecule:Workspaces={Workspaces}",
+            "--Molecule:HeartbeatInterval=00:00:01",
+            "--Molecule:LivenessTtl=00:00:04",
+            "--Molecule:SweepInterval=00:00:01",
+            "--Molecule:ExternalStaleAfter=00:00:04",
+            $"--Molecule:ConfigsRoot={configs}",
+        ], cts.Token);
+        Settings = MoleculeSettings.From(builder.Configuration);
+
+        // No dashboard under test: drop the OTLP endpoint so stopping a service does not wait on a dead exporter.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
+        App = await builder.BuildAsync(cts.Token);
+        await App.StartAsync(cts.Token);
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        foreach (var name in new[] { ResourceNames.Platform }.Concat(Enumerable.Range(0, Workspaces).Select(ResourceNames.WorkspaceAt)))
+        {
+            await notifications.WaitForResourceHealthyAsync(name, cts.Token).WaitAsync(StartTimeout, cts.Token);
+        }
+
+        var parameter = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == ResourceNames.AdminToken);
+        AdminToken = (await parameter.GetValueAsync(cts.Token))!;
+    }
+
+    public HttpClient PlatformClient()
+    {
+        var client = App.CreateHttpClient(ResourceNames.Platform, "http");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    /// <summary>Polls the emulator until <paramref name="predicate"/> holds for the workspace, or fails with what it last saw.</summary>
+    public async Task<JsonElement> WaitForWorkspaceAsync(string id, Func<JsonElement, bool> predicate, TimeSpan timeout)
+    {
+        using var client = PlatformClient();
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await client.GetStringAsync($"/workspaces/{id}").WaitAsync(TimeSpan.FromSeconds(10));
+            var element = JsonDocument.Parse(last).RootElement.Clone();
+            if (predicate(element))
+            {
+                return element;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"Workspace {id} did not reach the expected state within {timeout}; last seen: {last}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+}
+
+[Trait("Category", "Integration")]
+public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHostFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Every_seeded_workspace_comes_online_with_the_card_it_serves()
+    {
+        for (var i = 0; i < AppHostFixture.Workspaces; i++)
+        {
+            var id = fixture.Settings.WorkspaceIdAt(i);
+            var row = await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online" && w.GetProperty("agent_card").ValueKind == JsonValueKind.Object, Wait);
+
+            using var workspace = fixture.App.CreateHttpClient(ResourceNames.WorkspaceAt(i), "http");
+            var served = JsonDocument.Parse(await workspace.GetStringAsync("/.well-known/agent-card.json").WaitAsync(Wait)).RootElement;
+            Assert.Equal(served.GetProperty("name").GetString(), row.GetProperty("agent_card").GetProperty("name").GetString());
+            Assert.Equal(ResourceNames.WorkspaceAt(i), served.GetProperty("name").GetString());
+            Assert.Equal(served.GetProperty("url").GetString(), row.GetProperty("agent_card").GetProperty("url").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task An_a2a_message_through_the_emulator_proxy_gets_the_agents_answer()
+    {
+        var id = fixture.Settings.WorkspaceIdAt(0);
+        await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
+        using var client = fixture.PlatformClient();
+
+        using var response = await client.PostAsync($"/workspaces/{id}/a2a", new StringContent(
+            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"hello through the proxy"}]}}}""",
+            Encoding.UTF8, "application/json")).WaitAsync(Wait);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        Assert.Equal("Echo: hello through the proxy", body.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_stopped_workspace_is_reported_offline_after_the_shortened_ttl()
+    {
+        var index = AppHostFixture.Workspaces - 1;
+        var id = fixture.Settings.WorkspaceIdAt(index);
+        await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
+
+        await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StopCommand).WaitAsync(Wait);
+
+        var row = await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "offline", Wait);
+        Assert.Equal("offline", row.GetProperty("status").GetString());
+
+        // Started again, it re-registers by itself and comes back online (and the other tests find it as before).
+        await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StartCommand).WaitAsync(Wait);
+        await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
+    }
+}
