@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Molecule.Workspace.Tests.Infrastructure;
+
+namespace Molecule.Workspace.Tests;
+
+/// <summary>The built workspace as a real process, against a real platform stub on loopback Kestrel.</summary>
+[Trait("Category", "Integration")]
+public sealed class ProcessTests : IAsyncLifetime
+{
+    private const string Token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde";
+    private readonly List<(string Path, string Body)> _received = [];
+    private WebApplication? _platform;
+    private string _platformUrl = "";
+    private readonly string _configs = Directory.CreateTempSubdirectory("molecule-process-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _platform = builder.Build();
+        _platform.MapPost("/registry/{action}", async (string action, HttpContext context) =>
+        {
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            lock (_received)
+            {
+                _received.Add(("/registry/" + action, body));
+            }
+
+            return action == "register" ? Results.Text($$"""{"status":"registered","auth_token":"{{Token}}"}""", "application/json") : Results.Text("""{"status":"ok"}""", "application/json");
+        });
+        _platform.MapGet("/workspaces/{id}/state", (string id) => Results.Text($$"""{"workspace_id":"{{id}}","status":"online","paused":false,"deleted":false}""", "application/json"));
+        await _platform.StartAsync();
+        _platformUrl = _platform.Urls.First();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_platform is not null)
+        {
+            await _platform.DisposeAsync();
+        }
+
+        Directory.Delete(_configs, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process Start(Dictionary<string, string?> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment.Remove("WORKSPACE_ID");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        return Process.Start(info)!;
+    }
+
+    [Fact]
+    public async Task A_missing_workspace_id_exits_non_zero_with_one_line_naming_it()
+    {
+        using var process = Start(new() { ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), ["CONFIGS_DIR"] = _configs });
+
+        var stderr = await process.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
+        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("WORKSPACE_ID is required", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Sigterm_drains_a_running_task_sends_a_final_heartbeat_writes_a_scrubbed_snapshot_and_exits_0()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var port = FreePort();
+        using var process = Start(new()
+        {
+            ["WORKSPACE_ID"] = "3c6f9b2a-8d1e-4f7a-9b0c-2e4d6f8a1c3e",
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
+            ["PLATFORM_URL"] = _platformUrl,
+            ["CONFIGS_DIR"] = _configs,
+            ["SHUTDOWN_GRACE_SECONDS"] = "5",
+            ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
+        });
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(_configs, ".auth_token"))));
+
+        var send = """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"configuration":{"blocking":false},"message":{"messageId":"m","role":"user","parts":[{"kind":"text","text":"work 1m"}]}}}""";
+        using var sent = await client.PostAsync("/", new StringContent(send, Encoding.UTF8, "application/json")).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        int beatsBefore;
+        lock (_received)
+        {
+            beatsBefore = _received.Count(r => r.Path == "/registry/heartbeat");
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().DefaultTimeout();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, process.ExitCode);
+        string log;
+        lock (output)
+        {
+            log = output.ToString();
+        }
+
+        for (var step = 1; step <= 5; step++)
+        {
+            Assert.Contains($"Shutdown step {step}/5", log, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("1 canceled (reason: shutdown)", log, StringComparison.Ordinal);
+        lock (_received)
+        {
+            Assert.True(_received.Count(r => r.Path == "/registry/heartbeat") > beatsBefore, "no final heartbeat");
+        }
+
+        var snapshot = File.ReadAllText(Path.Combine(_configs, ".agent_snapshot.json"));
+        Assert.DoesNotContain(Token, snapshot, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(snapshot);
+        var task = document.RootElement.GetProperty("adapter").GetProperty("tasks")[0];
+        Assert.Equal("TASK_STATE_CANCELED", task.GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_configs, ".agent_snapshot.json")));
+    }
+
+    [Fact]
+    public async Task Started_with_the_platform_down_it_registers_within_one_backoff_step_once_the_platform_is_up()
+    {
+        var port = FreePort();
+        var platformPort = FreePort();
+        using var process = Start(new()
+        {
+            ["WORKSPACE_ID"] = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
+            ["PLATFORM_URL"] = $"http://127.0.0.1:{platformPort}",
+            ["CONFIGS_DIR"] = _configs,
+        });
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+            await Task.Delay(TimeSpan.FromSeconds(3));   // a few failed attempts: the backoff has grown to a few seconds
+
+            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{platformPort}");
+            await using var platform = builder.Build();
+            platform.MapPost("/registry/register", () =>
+            {
+                registered.TrySetResult();
+                return Results.Text("""{"status":"registered"}""", "application/json");
+            });
+            platform.MapPost("/registry/heartbeat", () => Results.Text("""{"status":"ok"}""", "application/json"));
+            var upAt = Stopwatch.StartNew();
+            await platform.StartAsync();
+
+            // The fast schedule's ceiling after ~4 failed attempts is 8 s (attempt n waits at most 2^(n-1) s).
+            await registered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(upAt.Elapsed < TimeSpan.FromSeconds(17), $"registered {upAt.Elapsed} after the platform came up");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+        }
+    }
+
+    private static async Task<HttpStatusCode?> TryGetAsync(HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path).DefaultTimeout();
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TestTimeouts.Start;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("condition not met in time");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
