@@ -8,8 +8,8 @@ namespace Molecule.PlatformEmulator.Events;
 /// <summary>One platform event: the live envelope and, unless broadcast-only, a persisted row.</summary>
 public sealed record PlatformEvent(string Id, string Type, Guid WorkspaceId, DateTimeOffset Timestamp, JsonObject Payload)
 {
-    /// <summary>The live envelope: <c>{"event","workspace_id","timestamp","payload"}</c>.</summary>
-    public string EnvelopeJson() => new JsonObject
+    /// <summary>The live envelope <c>{"event","workspace_id","timestamp","payload"}</c>, serialised once for every subscriber.</summary>
+    public string Envelope { get; } = new JsonObject
     {
         ["event"] = Type,
         ["workspace_id"] = WorkspaceId.ToString(),
@@ -122,17 +122,6 @@ public sealed class EventBus
 
             subscriber.Channel.Writer.TryComplete();
         });
-    }
-
-    public int SubscriberCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Count;
-            }
-        }
     }
 
     private sealed record Subscriber(Func<PlatformEvent, bool> Filter, Channel<PlatformEvent> Channel);

@@ -112,7 +112,7 @@ public static class EventEndpoints
         {
             await foreach (var platformEvent in subscription.Reader.ReadAllAsync(closed.Token))
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(platformEvent.EnvelopeJson()), WebSocketMessageType.Text, true, closed.Token);
+                await socket.SendAsync(Encoding.UTF8.GetBytes(platformEvent.Envelope), WebSocketMessageType.Text, true, closed.Token);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -177,7 +177,7 @@ public static class EventEndpoints
 
                 while (subscription.Reader.TryRead(out var platformEvent))
                 {
-                    await context.Response.WriteAsync($"data: {platformEvent.EnvelopeJson()}\n\n", aborted);
+                    await context.Response.WriteAsync($"data: {platformEvent.Envelope}\n\n", aborted);
                 }
 
                 await context.Response.Body.FlushAsync(aborted);

@@ -261,19 +261,18 @@ public static class EmulatorEndpoints
             return denied;
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
         if (!Guid.TryParse(id, out var guid))
         {
             return Contract.Error(400, "invalid workspace ID");
         }
 
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body || !Contract.TryString(body, "status", out var status) ||
+        if (request.Object is not { } body || !Contract.TryString(body, "status", out var status) ||
             status is null || !WorkspaceStatus.All.Contains(status))
         {
             return Contract.Error(400, "invalid request body");
@@ -295,14 +294,13 @@ public static class EmulatorEndpoints
             return denied;
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body)
+        if (request.Object is not { } body)
         {
             return Contract.Error(400, "invalid request body");
         }

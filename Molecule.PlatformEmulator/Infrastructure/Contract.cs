@@ -11,13 +11,17 @@ public static class Contract
 {
     private static readonly byte[] OkBody = """{"status":"ok"}"""u8.ToArray();
 
-    public static IResult Json(int status, JsonNode? body, IDictionary<string, string>? headers = null) => new ContractResult(status, body, headers);
+    public static IResult Json(int status, JsonNode? body, IDictionary<string, string>? headers = null) =>
+        new JsonBytesResult(status, Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "null"), headers);
 
     public static IResult Error(int status, string error) => Json(status, new JsonObject { ["error"] = error });
 
     public static IResult Ok(JsonNode body) => Json(200, body);
 
-    public static IResult StatusOk() => new RawJsonResult(200, OkBody);
+    public static IResult StatusOk() => new JsonBytesResult(200, OkBody, null);
+
+    /// <summary>A workspace id as the contract writes it: a hyphenated 36-character UUID; null for anything else.</summary>
+    public static Guid? ParseWorkspaceId(string? id) => id is { Length: 36 } && Guid.TryParse(id, out var guid) ? guid : null;
 
     public static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
@@ -37,22 +41,25 @@ public static class Contract
         return token.Length == 0 ? null : token;
     }
 
-    /// <summary>Reads the body as JSON: (null, true) when over the cap, (null, false) when not JSON.</summary>
-    public static async Task<(JsonDocument? Document, bool TooLarge, byte[] Raw)> ReadJsonAsync(HttpContext context, int cap)
+    /// <summary>
+    /// Reads the body as a JSON document. Check <see cref="JsonRequest.TooLarge"/> first (⇒ 413), then
+    /// <see cref="JsonRequest.Object"/> (null when the body is not a JSON object ⇒ the endpoint's own 400 text).
+    /// </summary>
+    public static async Task<JsonRequest> ReadJsonAsync(HttpContext context, int cap)
     {
         var raw = await ReadBodyAsync(context, cap).ConfigureAwait(false);
         if (raw is null)
         {
-            return (null, true, []);
+            return new JsonRequest(null, tooLarge: true);
         }
 
         try
         {
-            return (JsonDocument.Parse(raw), false, raw);
+            return new JsonRequest(JsonDocument.Parse(raw), tooLarge: false);
         }
         catch (JsonException)
         {
-            return (null, false, raw);
+            return new JsonRequest(null, tooLarge: false);
         }
     }
 
@@ -165,7 +172,7 @@ public static class Contract
 
     public static void DisableBuffering(HttpContext context) => context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-    private sealed class ContractResult(int status, JsonNode? body, IDictionary<string, string>? headers) : IResult
+    private sealed class JsonBytesResult(int status, byte[] body, IDictionary<string, string>? headers) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -179,20 +186,20 @@ public static class Contract
             }
 
             httpContext.Response.ContentType = "application/json; charset=utf-8";
-            var bytes = Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "null");
-            httpContext.Response.ContentLength = bytes.Length;
-            return httpContext.Response.Body.WriteAsync(bytes, httpContext.RequestAborted).AsTask();
-        }
-    }
-
-    private sealed class RawJsonResult(int status, byte[] body) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
             httpContext.Response.ContentLength = body.Length;
             return httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
         }
     }
+}
+
+/// <summary>A request body read as JSON; dispose it to return the document's buffers.</summary>
+public sealed class JsonRequest(JsonDocument? document, bool tooLarge) : IDisposable
+{
+    /// <summary>Over the body cap: answer 413.</summary>
+    public bool TooLarge { get; } = tooLarge;
+
+    /// <summary>The root object, or null when the body is not JSON or not an object.</summary>
+    public JsonElement? Object => document?.RootElement is { ValueKind: JsonValueKind.Object } root ? root : null;
+
+    public void Dispose() => document?.Dispose();
 }

@@ -104,7 +104,7 @@ public static partial class A2AProxyEndpoints
         ceiling ??= caller is not null ? TimeSpan.FromMinutes(30) : null;
 
         // 6-7. Budget and target.
-        if (!Guid.TryParse(id, out var workspaceId) || id.Length != 36)
+        if (Contract.ParseWorkspaceId(id) is not { } workspaceId)
         {
             await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
             return;

@@ -45,19 +45,16 @@ public static class RegistryEndpoints
         return true;
     }
 
-    private static Guid? ParseId(string? id) => id is { Length: 36 } && Guid.TryParse(id, out var guid) ? guid : null;
-
-    private static async Task<IResult> Register(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
+        private static async Task<IResult> Register(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
     {
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body ||
-            !Contract.TryString(body, "id", out var idText) || ParseId(idText) is not { } id ||
+        if (request.Object is not { } body ||
+            !Contract.TryString(body, "id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
             !Contract.TryString(body, "url", out var url) || url is null ||
             !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
         {
@@ -95,15 +92,14 @@ public static class RegistryEndpoints
 
     private static async Task<IResult> Heartbeat(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
     {
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || ParseId(idText) is not { } id ||
+        if (request.Object is not { } body ||
+            !Contract.TryString(body, "workspace_id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
             !Contract.TryNumber(body, "error_rate", out var errorRate) || !Contract.TryString(body, "sample_error", out var sampleError) ||
             !Contract.TryInt(body, "active_tasks", out var activeTasks) || !Contract.TryInt(body, "uptime_seconds", out var uptime) ||
             !Contract.TryString(body, "current_task", out var currentTask) || !Contract.TryInt(body, "monthly_spend", out var spend) ||
@@ -132,15 +128,14 @@ public static class RegistryEndpoints
 
     private static async Task<IResult> UpdateCard(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
     {
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || ParseId(idText) is not { } id ||
+        if (request.Object is not { } body ||
+            !Contract.TryString(body, "workspace_id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
             !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
         {
             return Contract.Error(400, "invalid request body");
@@ -169,13 +164,13 @@ public static class RegistryEndpoints
             return Contract.Error(400, "X-Workspace-ID header is required");
         }
 
-        var caller = ParseId(callerText);
+        var caller = Contract.ParseWorkspaceId(callerText);
         if (caller is { } c && auth.Registry(context, c, devModePasses: true) is { } denied)
         {
             return denied;
         }
 
-        if (ParseId(id) is not { } target)
+        if (Contract.ParseWorkspaceId(id) is not { } target)
         {
             return Contract.Error(404, "workspace not found");
         }
@@ -226,7 +221,7 @@ public static class RegistryEndpoints
 
     private static IResult Peers(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (guid is { } subject && auth.Registry(context, subject, devModePasses: true) is { } denied)
         {
             return denied;
@@ -272,21 +267,20 @@ public static class RegistryEndpoints
 
     private static async Task<IResult> CheckAccess(HttpContext context, WorkspaceService service, EmulatorOptions options)
     {
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body ||
+        if (request.Object is not { } body ||
             !Contract.TryString(body, "caller_id", out var callerText) || callerText is null ||
             !Contract.TryString(body, "target_id", out var targetText) || targetText is null)
         {
             return Contract.Error(400, "invalid request body");
         }
 
-        var allowed = ParseId(callerText) is { } caller && ParseId(targetText) is { } target && service.State.CanCommunicate(caller, target);
+        var allowed = Contract.ParseWorkspaceId(callerText) is { } caller && Contract.ParseWorkspaceId(targetText) is { } target && service.State.CanCommunicate(caller, target);
         return Contract.Ok(new JsonObject { ["allowed"] = allowed });
     }
 }

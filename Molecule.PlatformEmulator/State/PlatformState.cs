@@ -14,19 +14,13 @@ public sealed class PlatformState(TokenRegistry tokens)
 
     public WorkspaceRow? Find(Guid id) => _rows.TryGetValue(id, out var row) ? row : null;
 
-    public WorkspaceRow GetOrCreate(Guid id, DateTimeOffset now, Action<WorkspaceRow> initialise, out bool created)
-    {
-        var isNew = false;
-        var row = _rows.GetOrAdd(id, key =>
+    public WorkspaceRow GetOrCreate(Guid id, DateTimeOffset now, Action<WorkspaceRow> initialise) =>
+        _rows.GetOrAdd(id, key =>
         {
-            isNew = true;
             var fresh = new WorkspaceRow(key, Interlocked.Increment(ref _order), now);
             initialise(fresh);
             return fresh;
         });
-        created = isNew;
-        return row;
-    }
 
     public WorkspaceRow Add(Guid id, DateTimeOffset now, Action<WorkspaceRow> initialise)
     {

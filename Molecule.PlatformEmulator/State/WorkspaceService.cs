@@ -60,7 +60,7 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
         {
             r.Name = id.ToString();
             r.Status = WorkspaceStatus.Online;
-        }, out _);
+        });
 
         lock (row.Gate)
         {

@@ -35,9 +35,7 @@ public static class WorkspaceEndpoints
         return routes;
     }
 
-    private static Guid? ParseId(string id) => Guid.TryParse(id, out var guid) && id.Length == 36 ? guid : null;
-
-    private static bool CleanText(string? value, int maxBytes, bool allowBanned = false) =>
+        private static bool CleanText(string? value, int maxBytes, bool allowBanned = false) =>
         value is null || (System.Text.Encoding.UTF8.GetByteCount(value) <= maxBytes && (allowBanned || value.IndexOfAny(BannedCharacters) < 0));
 
     private static async Task<IResult> Create(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, EventBus events, TimeProvider time)
@@ -47,14 +45,13 @@ public static class WorkspaceEndpoints
             return denied;
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body)
+        if (request.Object is not { } body)
         {
             return Contract.Error(400, "invalid workspace payload");
         }
@@ -101,7 +98,7 @@ public static class WorkspaceEndpoints
         Guid? parentId = null;
         if (parentText is not null)
         {
-            if (ParseId(parentText) is not { } parent || service.State.Find(parent) is not { } parentRow || parentRow.Status == WorkspaceStatus.Removed)
+            if (Contract.ParseWorkspaceId(parentText) is not { } parent || service.State.Find(parent) is not { } parentRow || parentRow.Status == WorkspaceStatus.Removed)
             {
                 return Contract.Error(400, "invalid workspace fields");
             }
@@ -225,7 +222,7 @@ public static class WorkspaceEndpoints
 
     private static IResult Get(string id, WorkspaceService service)
     {
-        if (ParseId(id) is not { } guid)
+        if (Contract.ParseWorkspaceId(id) is not { } guid)
         {
             return Contract.Error(400, "invalid workspace ID");
         }
@@ -235,7 +232,7 @@ public static class WorkspaceEndpoints
 
     private static async Task<IResult> Patch(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -246,14 +243,13 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid workspace ID");
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body)
+        if (request.Object is not { } body)
         {
             return Contract.Error(400, "invalid request body");
         }
@@ -285,7 +281,7 @@ public static class WorkspaceEndpoints
         var parentSet = body.TryGetProperty("parent_id", out _);
         if (parentText is not null)
         {
-            if (ParseId(parentText) is not { } parent || parent == guid || service.State.Find(parent) is null)
+            if (Contract.ParseWorkspaceId(parentText) is not { } parent || parent == guid || service.State.Find(parent) is null)
             {
                 return Contract.Error(400, "parent_id must name another existing workspace");
             }
@@ -346,7 +342,7 @@ public static class WorkspaceEndpoints
             return denied;
         }
 
-        if (ParseId(id) is not { } guid)
+        if (Contract.ParseWorkspaceId(id) is not { } guid)
         {
             return Contract.Error(400, "invalid workspace ID");
         }
@@ -382,7 +378,7 @@ public static class WorkspaceEndpoints
 
     private static IResult GetState(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -418,7 +414,7 @@ public static class WorkspaceEndpoints
 
     private static IResult ListTokens(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -448,7 +444,7 @@ public static class WorkspaceEndpoints
 
     private static IResult CreateToken(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -480,7 +476,7 @@ public static class WorkspaceEndpoints
 
     private static IResult RevokeToken(string id, string tokenId, HttpContext context, PlatformAuth auth, WorkspaceService service)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -491,7 +487,7 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid workspace ID");
         }
 
-        return ParseId(tokenId) is { } token && service.State.Tokens.Revoke(guid.Value, token)
+        return Contract.ParseWorkspaceId(tokenId) is { } token && service.State.Tokens.Revoke(guid.Value, token)
             ? Contract.Ok(new JsonObject { ["status"] = "revoked" })
             : Contract.Error(404, "token not found or already revoked");
     }
@@ -508,7 +504,7 @@ public static class WorkspaceEndpoints
             return Contract.Error(401, "admin auth required");
         }
 
-        if (ParseId(id) is not { } guid || service.State.Find(guid) is null)
+        if (Contract.ParseWorkspaceId(id) is not { } guid || service.State.Find(guid) is null)
         {
             return Contract.Error(404, "workspace not found");
         }
@@ -525,7 +521,7 @@ public static class WorkspaceEndpoints
 
     private static async Task<IResult> PostActivity(string id, HttpContext context, PlatformAuth auth, ActivityLog activity, EmulatorOptions options)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -536,14 +532,13 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid workspace ID");
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body)
+        if (request.Object is not { } body)
         {
             return Contract.Error(400, "invalid request body");
         }
@@ -574,7 +569,7 @@ public static class WorkspaceEndpoints
 
     private static async Task<IResult> Notify(string id, HttpContext context, PlatformAuth auth, EmulatorOptions options, EventBus events)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
@@ -585,14 +580,13 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid workspace ID");
         }
 
-        var (document, tooLarge, _) = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (tooLarge)
+        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
+        if (request.TooLarge)
         {
             return Contract.TooLarge();
         }
 
-        using var owned = document;
-        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } body || !Contract.TryString(body, "message", out var message) || message is null)
+        if (request.Object is not { } body || !Contract.TryString(body, "message", out var message) || message is null)
         {
             return Contract.Error(400, "invalid request body");
         }
@@ -603,7 +597,7 @@ public static class WorkspaceEndpoints
 
     private static IResult WithWorkspace(string id, HttpContext context, PlatformAuth auth, Func<Guid, IResult> then)
     {
-        var guid = ParseId(id);
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             return denied;
