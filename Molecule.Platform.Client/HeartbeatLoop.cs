@@ -160,8 +160,11 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the loop; with <paramref name="sendFinalHeartbeat"/>, then sends one last beat (≤ 2 s, one attempt).</summary>
-    public async Task StopAsync(bool sendFinalHeartbeat = false, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops the loop; with <paramref name="sendFinalHeartbeat"/>, then sends one last beat (≤ 2 s, one attempt) and
+    /// returns the platform's answer to it (null when none was sent).
+    /// </summary>
+    public async Task<PlatformResponse?> StopAsync(bool sendFinalHeartbeat = false, CancellationToken cancellationToken = default)
     {
         Task? running;
         lock (_gate)
@@ -181,11 +184,9 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
             }
         }
 
-        if (sendFinalHeartbeat && !_deleted.Task.IsCompleted)
-        {
-            var response = await Client.HeartbeatAsync(CreatePayload(), cancellationToken, FinalHeartbeatTimeout).ConfigureAwait(false);
-            LogFinalHeartbeat(_logger, response.Describe());
-        }
+        return sendFinalHeartbeat && !_deleted.Task.IsCompleted
+            ? await Client.HeartbeatAsync(CreatePayload(), cancellationToken, FinalHeartbeatTimeout).ConfigureAwait(false)
+            : null;
     }
 
     public async ValueTask DisposeAsync()
@@ -287,7 +288,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         _registerAttempts++;
         switch (response.Status)
         {
-            case { } status when response.IsSuccess:
+            case not null when response.IsSuccess:
                 if (response.TryGetString("auth_token") is { Length: > 0 } token)
                 {
                     Tokens.Save(token);   // persisted before the next call
@@ -311,7 +312,6 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
                 SetStatus(PlatformLinkState.Connected, "registered", registered: true);
                 LogRegistered(_logger, WorkspaceId, Client.PlatformUrl, _options.Registration!.AgentUrl);
                 _heartbeatDue = verify ? now : _heartbeatDue;
-                _ = status;
                 break;
 
             case HttpStatusCode.BadRequest:
@@ -561,9 +561,6 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Heartbeat refused as malformed ({Error}): this is a contract bug, please report it")]
     private static partial void LogHeartbeatContractBug(ILogger logger, string error);
-
-    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Final heartbeat sent: {Result}")]
-    private static partial void LogFinalHeartbeat(ILogger logger, string result);
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "The platform does not recognise this workspace ({Source} answered {Error}); re-registering")]
     private static partial void LogReregistering(ILogger logger, string source, string error);

@@ -155,36 +155,25 @@ public sealed record PlatformResponse(HttpStatusCode? Status, string Body, TimeS
     }
 
     /// <summary>A top-level string field of the JSON body, or null.</summary>
-    public string? TryGetString(string name)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(Body);
-            return document.RootElement.ValueKind == JsonValueKind.Object &&
-                   document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public string? TryGetString(string name) =>
+        TryGetField(name, value => value.ValueKind == JsonValueKind.String ? value.GetString() : null);
 
     /// <summary>A top-level boolean field of the JSON body, or null.</summary>
-    public bool? TryGetBoolean(string name)
+    public bool? TryGetBoolean(string name) =>
+        TryGetField(name, value => value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : (bool?)null);
+
+    private T? TryGetField<T>(string name, Func<JsonElement, T?> read)
     {
         try
         {
             using var document = JsonDocument.Parse(Body);
-            return document.RootElement.ValueKind == JsonValueKind.Object &&
-                   document.RootElement.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
-                ? value.GetBoolean()
-                : null;
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(name, out var value)
+                ? read(value)
+                : default;
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
     }
 }

@@ -81,7 +81,7 @@ public sealed class TokenStore
 
             if (IsPersistent)
             {
-                WriteAtomically(value);
+                PrivateFile.WriteAtomically(FilePath, System.Text.Encoding.UTF8.GetBytes(value));
             }
 
             _token = value;
@@ -101,55 +101,6 @@ public sealed class TokenStore
         catch (UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    private void WriteAtomically(string value)
-    {
-        EnsurePrivateDirectory(Directory);
-        var temp = FilePath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(value);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, FilePath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-
-    /// <summary>Creates <paramref name="directory"/> with mode 0700 when it does not exist yet.</summary>
-    public static void EnsurePrivateDirectory(string directory)
-    {
-        if (System.IO.Directory.Exists(directory))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

@@ -65,12 +65,14 @@ internal sealed partial class WorkspaceLifecycle(
 
         try
         {
-            await loop.StopAsync(sendFinalHeartbeat: true, cancellationToken).ConfigureAwait(false);
-            LogStep(logger, 2, $"heartbeat loop stopped; final heartbeat sent (active_tasks={loop.ActiveTasks})");
+            var final = await loop.StopAsync(sendFinalHeartbeat: true, cancellationToken).ConfigureAwait(false);
+            LogStep(logger, 2, final is null
+                ? "heartbeat loop stopped; no final heartbeat (the workspace was deleted)"
+                : $"heartbeat loop stopped; final heartbeat (active_tasks={loop.ActiveTasks}) answered {final.Describe()}");
         }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+        catch (OperationCanceledException)
         {
-            LogStep(logger, 2, $"heartbeat loop stopped; final heartbeat not delivered ({ex.GetType().Name})");
+            LogStep(logger, 2, "heartbeat loop stopped; final heartbeat not sent (shutdown timed out)");
         }
 
         var budget = deadline - time.GetUtcNow() - ReservedForSnapshot;

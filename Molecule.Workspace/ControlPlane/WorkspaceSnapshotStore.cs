@@ -44,32 +44,7 @@ public sealed class WorkspaceSnapshotStore(WorkspaceSettings settings, TimeProvi
         Scrub(document);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(document, SnapshotJsonContext.Default.JsonNode);
 
-        var directory = System.IO.Path.GetDirectoryName(Path)!;
-        TokenStore.EnsurePrivateDirectory(directory);
-        var temp = Path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, Path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        PrivateFile.WriteAtomically(Path, bytes);
     }
 
     /// <summary>Reads the snapshot's tasks; null when there is none. Throws <see cref="JsonException"/> or <see cref="A2AException"/> when corrupt.</summary>
