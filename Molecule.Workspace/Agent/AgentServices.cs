@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.ClientModel;
+using System.ComponentModel.DataAnnotations;
 using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -20,21 +21,23 @@ public static class AgentServices
         var settings = builder.GetWorkspaceSettings();
         AddConfigYaml(builder.Configuration, settings.ConfigsDir);
 
-        builder.Services.AddOptions<AgentOptions>()
-            .BindConfiguration(AgentOptions.SectionName)
-            .PostConfigure<IConfiguration>(ApplyFlatSettings)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        // Bound and validated once, now: a bad setting stops the process with one line naming it, not a start-up stack trace.
+        var agent = new AgentOptions();
+        builder.Configuration.GetSection(AgentOptions.SectionName).Bind(agent);
+        ApplyFlatSettings(agent, builder.Configuration);
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(agent, new ValidationContext(agent), problems, validateAllProperties: true))
+        {
+            throw new WorkspaceConfigurationException(string.Join(" ", problems.Select(p => $"Agent:{string.Join(",", p.MemberNames)}: {p.ErrorMessage}")));
+        }
 
-        // Validate now, so a bad setting stops the process with one line instead of a host start-up stack trace.
-        var probe = new AgentOptions();
-        builder.Configuration.GetSection(AgentOptions.SectionName).Bind(probe);
-        ApplyFlatSettings(probe, builder.Configuration);
-        if (new AgentOptionsValidator().Validate(null, probe) is { Failed: true } invalid)
+        if (new AgentOptionsValidator().Validate(null, agent) is { Failed: true } invalid)
         {
             throw new WorkspaceConfigurationException(invalid.FailureMessage);
         }
+
+        builder.Services.AddSingleton(Options.Create(agent));
+
         builder.Services.AddOptions<TaskStoreOptions>()
             .BindConfiguration(TaskStoreOptions.SectionName)
             .ValidateDataAnnotations()
