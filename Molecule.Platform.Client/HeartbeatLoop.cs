@@ -395,12 +395,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
 
                 break;
 
-            case HttpStatusCode.Unauthorized:
-                LogHeartbeatFailed(_logger, response.Describe(), "0");
-                await RecoverAsync(response, "heartbeat", stoppingToken).ConfigureAwait(false);
-                break;
-
-            case HttpStatusCode.NotFound:
+            case HttpStatusCode.Unauthorized or HttpStatusCode.NotFound:
                 LogHeartbeatFailed(_logger, response.Describe(), "0");
                 await RecoverAsync(response, "heartbeat", stoppingToken).ConfigureAwait(false);
                 break;

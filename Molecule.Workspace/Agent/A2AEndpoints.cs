@@ -467,56 +467,45 @@ public sealed partial class A2AHandler(TaskManager tasks, IOptions<AgentOptions>
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         buffer.Write(Encoding.ASCII.GetBytes($"id: {taskEvent.Sequence.ToString(CultureInfo.InvariantCulture)}\ndata: "));
-        using (var writer = new Utf8JsonWriter(buffer))
+        WriteEnvelope(buffer, id, writer =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc", "2.0");
-            WriteId(writer, id);
             writer.WritePropertyName("result");
             Wire.WriteEvent(writer, taskEvent, version, endOnInterrupt);
-            writer.WriteEndObject();
-        }
-
+        });
         buffer.Write("\n\n"u8);
         await response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteResultAsync(HttpContext context, string? id, Action<Utf8JsonWriter> result)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+    private static Task WriteResultAsync(HttpContext context, string? id, Action<Utf8JsonWriter> result) =>
+        WriteResponseAsync(context, 200, id, writer =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc", "2.0");
-            WriteId(writer, id);
             writer.WritePropertyName("result");
             result(writer);
-            writer.WriteEndObject();
-        }
+        });
 
-        context.Response.StatusCode = 200;
+    private static Task WriteErrorAsync(HttpContext context, int status, string? id, int code, string message, A2AVersion version) =>
+        WriteResponseAsync(context, status, id, writer => Wire.WriteError(writer, code, message, version));
+
+    /// <summary>One JSON-RPC response object: <c>{"jsonrpc":"2.0","id":…, result|error}</c>.</summary>
+    private static async Task WriteResponseAsync(HttpContext context, int status, string? id, Action<Utf8JsonWriter> member)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        WriteEnvelope(buffer, id, member);
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task WriteErrorAsync(HttpContext context, int status, string? id, int code, string message, A2AVersion version)
+    private static void WriteEnvelope(IBufferWriter<byte> buffer, string? id, Action<Utf8JsonWriter> member)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc", "2.0");
-            WriteId(writer, id);
-            Wire.WriteError(writer, code, message, version);
-            writer.WriteEndObject();
-        }
-
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = buffer.WrittenCount;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc", "2.0");
+        WriteId(writer, id);
+        member(writer);
+        writer.WriteEndObject();
     }
 
     private static void WriteId(Utf8JsonWriter writer, string? id)
