@@ -20,17 +20,19 @@ public static class WorkspaceEndpoints
         group.MapPost("", Create);
         group.MapGet("", List);
         group.MapGet("/{id}", Get);
-        group.MapPatch("/{id}", Patch);
         group.MapDelete("/{id}", Delete);
-        group.MapGet("/{id}/state", GetState);
-        group.MapGet("/{id}/tokens", ListTokens);
-        group.MapPost("/{id}/tokens", CreateToken);
-        group.MapDelete("/{id}/tokens/{tokenId}", RevokeToken);
-        group.MapGet("/{id}/delegations", Delegations);
-        group.MapPost("/{id}/activity", PostActivity);
-        group.MapGet("/{id}/activity", ListActivity);
-        group.MapPost("/{id}/notify", Notify);
-        group.MapGet("/{id}/instructions/resolve", Instructions);
+
+        var scoped = group.MapGroup("/{id}").RequireWorkspaceAuth();
+        scoped.MapPatch("", Patch);
+        scoped.MapGet("/state", GetState);
+        scoped.MapGet("/tokens", ListTokens);
+        scoped.MapPost("/tokens", CreateToken);
+        scoped.MapDelete("/tokens/{tokenId}", RevokeToken);
+        scoped.MapGet("/delegations", () => Contract.Ok(new JsonArray()));
+        scoped.MapPost("/activity", PostActivity);
+        scoped.MapGet("/activity", ListActivity);
+        scoped.MapPost("/notify", Notify);
+        scoped.MapGet("/instructions/resolve", () => Contract.Ok(new JsonObject { ["instructions"] = "" }));
         routes.MapGet("/admin/workspaces/{id}/test-token", TestToken).WithTags("Workspaces");
         return routes;
     }
@@ -230,18 +232,9 @@ public static class WorkspaceEndpoints
         return service.State.Find(guid) is { } row ? Contract.Ok(service.DetailElement(row)) : Contract.Error(404, "workspace not found");
     }
 
-    private static async Task<IResult> Patch(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time)
+    private static async Task<IResult> Patch(HttpContext context, WorkspaceService service, EmulatorOptions options, TimeProvider time)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
-
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
+        var guid = WorkspaceScope.Id(context);
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
         if (request.TooLarge)
@@ -254,7 +247,7 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid request body");
         }
 
-        if (service.State.Find(guid.Value) is not { } row)
+        if (service.State.Find(guid) is not { } row)
         {
             return Contract.Error(404, "workspace not found");
         }
@@ -376,27 +369,18 @@ public static class WorkspaceEndpoints
         return Contract.Ok(new JsonObject { ["status"] = purge ? "purged" : "removed", ["cascade_deleted"] = cascade });
     }
 
-    private static IResult GetState(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
+    private static IResult GetState(HttpContext context, WorkspaceService service)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
-
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
+        var guid = WorkspaceScope.Id(context);
 
         // The handler's own re-check: once the workspace has a live token, only its own bearer is accepted.
-        if (service.State.Tokens.HasLive(guid.Value) &&
-            (Contract.Bearer(context.Request) is not { } bearer || !service.State.Tokens.IsLiveTokenOf(bearer, guid.Value)))
+        if (service.State.Tokens.HasLive(guid) &&
+            (Contract.Bearer(context.Request) is not { } bearer || !service.State.Tokens.IsLiveTokenOf(bearer, guid)))
         {
             return Contract.Error(401, "invalid workspace auth token");
         }
 
-        if (service.State.Find(guid.Value) is not { } row)
+        if (service.State.Find(guid) is not { } row)
         {
             return Contract.Json(404, new JsonObject { ["workspace_id"] = guid.ToString(), ["deleted"] = true });
         }
@@ -412,23 +396,14 @@ public static class WorkspaceEndpoints
             : Contract.Ok(new JsonObject { ["workspace_id"] = guid.ToString(), ["status"] = status, ["paused"] = status == WorkspaceStatus.Paused, ["deleted"] = false });
     }
 
-    private static IResult ListTokens(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
+    private static IResult ListTokens(HttpContext context, WorkspaceService service)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
-
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
+        var guid = WorkspaceScope.Id(context);
 
         var limit = int.TryParse(context.Request.Query["limit"], out var l) && l is >= 1 and <= 200 ? l : 50;
         var offset = int.TryParse(context.Request.Query["offset"], out var o) && o >= 0 ? o : 0;
         var tokens = new JsonArray();
-        foreach (var token in service.State.Tokens.Live(guid.Value).Skip(offset).Take(limit))
+        foreach (var token in service.State.Tokens.Live(guid).Skip(offset).Take(limit))
         {
             tokens.Add(new JsonObject
             {
@@ -442,30 +417,21 @@ public static class WorkspaceEndpoints
         return Contract.Ok(new JsonObject { ["tokens"] = tokens, ["count"] = tokens.Count });
     }
 
-    private static IResult CreateToken(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
+    private static IResult CreateToken(HttpContext context, WorkspaceService service)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
+        var guid = WorkspaceScope.Id(context);
 
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
-
-        if (service.State.Find(guid.Value) is null)
+        if (service.State.Find(guid) is null)
         {
             return Contract.Error(404, "workspace not found");
         }
 
-        if (service.State.Tokens.Live(guid.Value).Count >= 50)
+        if (service.State.Tokens.Live(guid).Count >= 50)
         {
             return Contract.Error(429, "maximum 50 active tokens per workspace");
         }
 
-        var (plaintext, _) = service.State.Tokens.Mint(guid.Value);
+        var (plaintext, _) = service.State.Tokens.Mint(guid);
         return Contract.Json(201, new JsonObject
         {
             ["auth_token"] = plaintext,
@@ -474,20 +440,11 @@ public static class WorkspaceEndpoints
         });
     }
 
-    private static IResult RevokeToken(string id, string tokenId, HttpContext context, PlatformAuth auth, WorkspaceService service)
+    private static IResult RevokeToken(string tokenId, HttpContext context, WorkspaceService service)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
+        var guid = WorkspaceScope.Id(context);
 
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
-
-        return Contract.ParseWorkspaceId(tokenId) is { } token && service.State.Tokens.Revoke(guid.Value, token)
+        return Contract.ParseWorkspaceId(tokenId) is { } token && service.State.Tokens.Revoke(guid, token)
             ? Contract.Ok(new JsonObject { ["status"] = "revoked" })
             : Contract.Error(404, "token not found or already revoked");
     }
@@ -513,24 +470,9 @@ public static class WorkspaceEndpoints
         return Contract.Ok(new JsonObject { ["auth_token"] = plaintext, ["workspace_id"] = guid.ToString() });
     }
 
-    private static IResult Delegations(string id, HttpContext context, PlatformAuth auth) =>
-        WithWorkspace(id, context, auth, _ => Contract.Ok(new JsonArray()));
-
-    private static IResult Instructions(string id, HttpContext context, PlatformAuth auth) =>
-        WithWorkspace(id, context, auth, _ => Contract.Ok(new JsonObject { ["instructions"] = "" }));
-
-    private static async Task<IResult> PostActivity(string id, HttpContext context, PlatformAuth auth, ActivityLog activity, EmulatorOptions options)
+    private static async Task<IResult> PostActivity(HttpContext context, ActivityLog activity, EmulatorOptions options)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
-
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
+        var guid = WorkspaceScope.Id(context);
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
         if (request.TooLarge)
@@ -548,37 +490,27 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid activity_type");
         }
 
-        activity.Add(guid.Value, type, "agent", (JsonObject)JsonNode.Parse(body.GetRawText())!);
+        activity.Add(guid, type, "agent", (JsonObject)JsonNode.Parse(body.GetRawText())!);
         return Contract.Ok(new JsonObject { ["status"] = "logged" });
     }
 
-    private static IResult ListActivity(string id, HttpContext context, PlatformAuth auth, ActivityLog activity) =>
-        WithWorkspace(id, context, auth, guid =>
-        {
-            var limit = int.TryParse(context.Request.Query["limit"], out var l) ? Math.Clamp(l, 1, 500) : 100;
-            var type = context.Request.Query["type"].ToString();
-            var source = context.Request.Query["source"].ToString();
-            var rows = new JsonArray();
-            foreach (var row in activity.List(guid, string.IsNullOrEmpty(type) ? null : type, string.IsNullOrEmpty(source) ? null : source, limit))
-            {
-                rows.Add(row);
-            }
-
-            return Contract.Ok(rows);
-        });
-
-    private static async Task<IResult> Notify(string id, HttpContext context, PlatformAuth auth, EmulatorOptions options, EventBus events)
+    private static IResult ListActivity(HttpContext context, ActivityLog activity)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
+        var limit = int.TryParse(context.Request.Query["limit"], out var l) ? Math.Clamp(l, 1, 500) : 100;
+        var type = context.Request.Query["type"].ToString();
+        var source = context.Request.Query["source"].ToString();
+        var rows = new JsonArray();
+        foreach (var row in activity.List(WorkspaceScope.Id(context), string.IsNullOrEmpty(type) ? null : type, string.IsNullOrEmpty(source) ? null : source, limit))
         {
-            return denied;
+            rows.Add(row);
         }
 
-        if (guid is null)
-        {
-            return Contract.Error(400, "invalid workspace ID");
-        }
+        return Contract.Ok(rows);
+    }
+
+    private static async Task<IResult> Notify(HttpContext context, EmulatorOptions options, EventBus events)
+    {
+        var guid = WorkspaceScope.Id(context);
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
         if (request.TooLarge)
@@ -591,18 +523,7 @@ public static class WorkspaceEndpoints
             return Contract.Error(400, "invalid request body");
         }
 
-        events.Publish("AGENT_MESSAGE", guid.Value, new JsonObject { ["message"] = message });
+        events.Publish("AGENT_MESSAGE", guid, new JsonObject { ["message"] = message });
         return Contract.Ok(new JsonObject { ["status"] = "sent" });
-    }
-
-    private static IResult WithWorkspace(string id, HttpContext context, PlatformAuth auth, Func<Guid, IResult> then)
-    {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            return denied;
-        }
-
-        return guid is null ? Contract.Error(400, "invalid workspace ID") : then(guid.Value);
     }
 }

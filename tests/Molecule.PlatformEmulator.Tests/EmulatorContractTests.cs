@@ -280,6 +280,21 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
         Assert.Equal(error, json.GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("GET", "/workspaces/not-a-uuid/tokens", null, HttpStatusCode.Unauthorized, "missing workspace auth token")]
+    [InlineData("GET", "/workspaces/not-a-uuid/tokens", "wrong", HttpStatusCode.Unauthorized, "invalid workspace auth token")]
+    [InlineData("GET", "/workspaces/not-a-uuid/tokens", EmulatorFactory.AdminToken, HttpStatusCode.BadRequest, "invalid workspace ID")]
+    [InlineData("PATCH", "/workspaces/not-a-uuid", EmulatorFactory.AdminToken, HttpStatusCode.BadRequest, "invalid workspace ID")]
+    [InlineData("POST", "/workspaces/not-a-uuid/notify", null, HttpStatusCode.Unauthorized, "missing workspace auth token")]
+    [InlineData("GET", "/workspaces/8d9c2a1e-0000-4000-8000-000000000000/delegations", "wrong", HttpStatusCode.Unauthorized, "invalid workspace auth token")]
+    public async Task Workspace_auth_runs_before_id_validation(string method, string path, string? bearer, HttpStatusCode expected, string error)
+    {
+        var (status, json, _) = await SendAsync(new HttpMethod(method), path, method == "GET" ? null : "{}", bearer);
+
+        Assert.Equal(expected, status);
+        Assert.Equal(error, json.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task Faults_answer_with_the_injected_status_for_the_next_n_calls_and_are_counted()
     {
