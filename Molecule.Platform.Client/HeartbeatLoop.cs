@@ -80,7 +80,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         _startedAt = _options.StartedAt ?? _time.GetUtcNow();
         Errors = new ErrorRateWindow(_time);
         Client = new PlatformClient(_http, uri, workspaceId.ToLowerInvariant(), _options.Tokens ?? TokenStore.InMemory());
-        _status = new PlatformLinkStatus(PlatformLinkState.Starting, "not started", false, null, false);
+        _status = new PlatformLinkStatus(PlatformLinkState.Starting, "not started", false, null, false, null);
     }
 
     public PlatformClient Client { get; }
@@ -249,7 +249,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
                     next = _lastBeatAttempt + MinimumOutOfBandSpacing;
                 }
 
-                await WaitAsync(next - now, stoppingToken).ConfigureAwait(false);
+                await WaitUntilAsync(next, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -257,8 +257,9 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         }
     }
 
-    private async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
+    private async Task WaitUntilAsync(DateTimeOffset deadline, CancellationToken stoppingToken)
     {
+        var delay = deadline - _time.GetUtcNow();
         if (delay <= TimeSpan.Zero)
         {
             return;
@@ -267,9 +268,26 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var wake = Volatile.Read(ref _wake).Task;
         var timer = Task.Delay(delay, _time, delayCancellation.Token);
-        await Task.WhenAny(timer, wake).ConfigureAwait(false);
-        delayCancellation.Cancel();
+        SetNextContact(deadline);   // published once the timer is armed, so observers see a wait that is really in place
+        try
+        {
+            await Task.WhenAny(timer, wake).ConfigureAwait(false);
+        }
+        finally
+        {
+            SetNextContact(null);
+            delayCancellation.Cancel();
+        }
+
         stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    private void SetNextContact(DateTimeOffset? at)
+    {
+        lock (_gate)
+        {
+            _status = _status with { NextContactAt = at };
+        }
     }
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
@@ -609,7 +627,13 @@ public enum PlatformLinkState
 }
 
 /// <summary>A snapshot of the loop's view of the platform.</summary>
-public sealed record PlatformLinkStatus(PlatformLinkState State, string Reason, bool Registered, DateTimeOffset? LastHeartbeatAt, bool Paused)
+/// <param name="State">Where the link stands.</param>
+/// <param name="Reason">Why, in words an operator can act on.</param>
+/// <param name="Registered">Whether a registration has succeeded since start.</param>
+/// <param name="LastHeartbeatAt">When the platform last accepted a heartbeat.</param>
+/// <param name="Paused">Whether the platform reports the workspace paused.</param>
+/// <param name="NextContactAt">When the loop next calls the platform while it waits; null while a call is in flight.</param>
+public sealed record PlatformLinkStatus(PlatformLinkState State, string Reason, bool Registered, DateTimeOffset? LastHeartbeatAt, bool Paused, DateTimeOffset? NextContactAt)
 {
     public bool IsHealthy => State == PlatformLinkState.Connected;
 }

@@ -71,12 +71,14 @@ internal sealed class PlatformHealthCheck(HeartbeatLoop loop, WorkspaceSettings 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = loop.Status;
-        var age = status.LastHeartbeatAt is { } last ? $"{(time.GetUtcNow() - last).TotalSeconds:0} s ago" : "never";
+        var now = time.GetUtcNow();
+        var age = status.LastHeartbeatAt is { } last ? $"{(now - last).TotalSeconds:0} s ago" : "never";
+        var retry = status.NextContactAt is { } next && !status.IsHealthy ? $"; next attempt in {Math.Max(0, (next - now).TotalSeconds):0} s" : "";
         var description = status.State switch
         {
             PlatformLinkState.Connected => $"registered with {settings.PlatformUrl}; last heartbeat {age}",
-            PlatformLinkState.Starting => $"registering with {settings.PlatformUrl}",
-            _ => $"{status.Reason}; last heartbeat {age}",
+            PlatformLinkState.Starting => $"registering with {settings.PlatformUrl}{retry}",
+            _ => $"{status.Reason}; last heartbeat {age}{retry}",
         };
         return Task.FromResult(status.IsHealthy ? HealthCheckResult.Healthy(description) : HealthCheckResult.Unhealthy(description));
     }

@@ -31,22 +31,44 @@ public sealed class HeartbeatLoopTests : IDisposable
 
     private async Task<RecordedRequest> NextAsync() => await _platform.Requests.Reader.ReadAsync().AsTask().DefaultTimeout();
 
-    /// <summary>Advances fake time in small steps until the loop sends its next request.</summary>
-    private async Task<RecordedRequest> AdvanceUntilRequestAsync(TimeSpan max)
+    /// <summary>
+    /// Waits until <paramref name="loop"/> has armed its next timer and returns when it is due. Time only moves
+    /// once the loop is really waiting, so no advance can fall between a response and the schedule it sets.
+    /// </summary>
+    private async Task<DateTimeOffset> IdleUntilAsync(HeartbeatLoop loop)
     {
-        var step = max > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(250);
-        for (var elapsed = TimeSpan.Zero; elapsed <= max; elapsed += step)
+        using var timeout = new CancellationTokenSource(TestTimeouts.Short);
+        while (true)
+        {
+            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow())
+            {
+                return next;
+            }
+
+            await Task.Delay(1, timeout.Token);
+        }
+    }
+
+    /// <summary>Moves fake time straight to each timer the loop arms until it sends its next request.</summary>
+    private async Task<RecordedRequest> AdvanceUntilRequestAsync(HeartbeatLoop loop)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Short);
+        while (true)
         {
             if (_platform.Requests.Reader.TryRead(out var request))
             {
                 return request;
             }
 
-            await Task.Delay(5);
-            _time.Advance(step);
+            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow())
+            {
+                _time.Advance(next - _time.GetUtcNow());
+            }
+            else
+            {
+                await Task.Delay(1, timeout.Token);
+            }
         }
-
-        return await NextAsync();
     }
 
     [Fact]
@@ -89,9 +111,12 @@ public sealed class HeartbeatLoopTests : IDisposable
     public async Task Next_heartbeat_comes_exactly_one_interval_later()
     {
         await using var loop = CreateLoop(register: false);
+        var start = _time.GetUtcNow();
         loop.Start();
         await NextAsync();
 
+        var next = await IdleUntilAsync(loop);
+        Assert.Equal(start + TimeSpan.FromSeconds(30), next);
         _time.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(50);
         Assert.False(_platform.Requests.Reader.TryRead(out _));
@@ -121,7 +146,7 @@ public sealed class HeartbeatLoopTests : IDisposable
             RecordedRequest request;
             do
             {
-                request = await AdvanceUntilRequestAsync(TimeSpan.FromSeconds(120));
+                request = await AdvanceUntilRequestAsync(loop);
             }
             while (request.Path != "/registry/register");
         }
@@ -130,7 +155,7 @@ public sealed class HeartbeatLoopTests : IDisposable
         {
             var gap = attempts[n] - attempts[n - 1];
             var ceiling = Backoff.Ceiling(Backoff.Fast, n);
-            Assert.InRange(gap, ceiling / 2 - TimeSpan.FromMilliseconds(300), ceiling + TimeSpan.FromMilliseconds(300));
+            Assert.InRange(gap, ceiling / 2, ceiling);
         }
 
         Assert.Equal(PlatformLinkState.Unreachable, loop.Status.State);
@@ -164,7 +189,7 @@ public sealed class HeartbeatLoopTests : IDisposable
 
         while (second is null)
         {
-            await AdvanceUntilRequestAsync(TimeSpan.FromSeconds(60));
+            await AdvanceUntilRequestAsync(loop);
         }
 
         Assert.True(second - start >= TimeSpan.FromSeconds(20), $"retried after {second - start}");
@@ -219,7 +244,7 @@ public sealed class HeartbeatLoopTests : IDisposable
         RecordedRequest next;
         do
         {
-            next = await AdvanceUntilRequestAsync(TimeSpan.FromMinutes(6));
+            next = await AdvanceUntilRequestAsync(loop);
         }
         while (next.Authorization != $"Bearer {rotated}");
 

@@ -186,12 +186,11 @@ public sealed class ProcessTests : IAsyncLifetime
                 return Results.Text("""{"status":"registered"}""", "application/json");
             });
             platform.MapPost("/registry/heartbeat", () => Results.Text("""{"status":"ok"}""", "application/json"));
-            var upAt = Stopwatch.StartNew();
             await platform.StartAsync();
 
-            // The fast schedule's ceiling after ~4 failed attempts is 8 s (attempt n waits at most 2^(n-1) s).
-            await registered.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.True(upAt.Elapsed < TimeSpan.FromSeconds(17), $"registered {upAt.Elapsed} after the platform came up");
+            // The schedule itself is pinned by the fake-time tests; here the real process must simply recover on its
+            // own, without a restart, within one full backoff cap (60 s) plus slack.
+            await registered.Task.WaitAsync(TimeSpan.FromSeconds(75));
         }
         finally
         {
