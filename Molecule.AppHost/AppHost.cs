@@ -5,12 +5,20 @@ using Molecule.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var settings = MoleculeSettings.From(builder.Configuration);
+if (settings.ContainerMode && string.IsNullOrEmpty(builder.Configuration["ASPIRE_ENABLE_CONTAINER_TUNNEL"]))
+{
+    // Aspire's container tunnel pulls a helper image from mcr.microsoft.com, which offline hosts cannot; the workspace
+    // container reaches the platform through the host gateway instead (below, the platform listens on every interface).
+    builder.Configuration["ASPIRE_ENABLE_CONTAINER_TUNNEL"] = "false";
+}
 
 // The admin token: generated per run unless Parameters:admin-token is set, so the local setup exercises auth as production does.
 var adminToken = builder.AddParameter(ResourceNames.AdminToken, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
 
 var platform = builder.AddProject<Projects.Molecule_PlatformEmulator>(ResourceNames.Platform)
-    .WithHttpEndpoint(port: settings.PlatformPort, env: "PORT")
+    // Proxied in project mode so tests can randomise the port. In container mode the emulator binds the port itself
+    // on every interface (PORT ⇒ http://*:PORT), which is what makes it reachable from the container network.
+    .WithHttpEndpoint(port: settings.PlatformPort, env: "PORT", isProxied: !settings.ContainerMode)
     .WithEnvironment("ADMIN_TOKEN", adminToken)
     .WithEnvironment("RATE_LIMIT", settings.RateLimit.ToString(CultureInfo.InvariantCulture))
     .WithEnvironment("Emulator__Liveness__TtlSeconds", Seconds(settings.LivenessTtl))
@@ -49,8 +57,9 @@ for (var i = 0; i < settings.Workspaces; i++)
     EndpointReference endpoint;
     if (settings.ContainerMode)
     {
-        var container = builder.AddDockerfile(name, "..", "Molecule.Workspace/Dockerfile")
-            .WithBuildArg("BASE_IMAGE", settings.BaseImage)
+        // The image deploy/build-image.sh builds (offline-capable); run it under Docker or Podman.
+        var container = builder.AddContainer(name, settings.WorkspaceImage.Name, settings.WorkspaceImage.Tag)
+            .WithImagePullPolicy(ImagePullPolicy.Missing)
             .WithHttpEndpoint(targetPort: 8000, env: "PORT")
             .WithHttpHealthCheck("/.well-known/agent-card.json")
             .WaitFor(platform);
@@ -58,7 +67,9 @@ for (var i = 0; i < settings.Workspaces; i++)
         workspace = container;
         // From inside the container the platform is on the host: Aspire resolves the endpoint through the host gateway name.
         container.WithEnvironment("PLATFORM_URL", platform.GetEndpoint("http"));
-        container.WithEnvironment("AGENT_URL", ReferenceExpression.Create($"http://localhost:{endpoint.Property(EndpointProperty.Port)}"));
+        // The emulator runs on the host: it reaches the workspace through the port published on localhost.
+        var published = container.GetEndpoint("http", KnownNetworkIdentifiers.LocalhostNetwork);
+        container.WithEnvironment("AGENT_URL", ReferenceExpression.Create($"http://localhost:{published.Property(EndpointProperty.Port)}"));
     }
     else
     {

@@ -10,7 +10,7 @@ namespace Molecule.AppHost;
 public sealed record MoleculeSettings(
     int Workspaces,
     bool ContainerMode,
-    string BaseImage,
+    (string Name, string Tag) WorkspaceImage,
     Guid WorkspaceId,
     int PlatformPort,
     int RateLimit,
@@ -39,7 +39,7 @@ public sealed record MoleculeSettings(
         return new MoleculeSettings(
             count,
             mode == "container",
-            section["BaseImage"] is { Length: > 0 } image ? image : "mcr.microsoft.com/dotnet/runtime-deps:10.0",
+            SplitImage(section["WorkspaceImage"] is { Length: > 0 } image ? image : "localhost/molecule-workspace:dev"),
             id,
             Int(section, "PlatformPort", 8080, 1, 65535),
             Int(section, "RateLimit", 0, 0, 1_000_000),
@@ -48,6 +48,13 @@ public sealed record MoleculeSettings(
             Duration(section, "SweepInterval", TimeSpan.FromSeconds(15)),
             Duration(section, "ExternalStaleAfter", TimeSpan.FromSeconds(90)),
             section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(Path.GetTempPath(), "molecule-aspire", "configs"));
+    }
+
+    /// <summary>"registry/name:tag" into name and tag (tag "latest" when absent; a registry port is not a tag).</summary>
+    private static (string Name, string Tag) SplitImage(string image)
+    {
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
     /// <summary>The first workspace has <see cref="WorkspaceId"/>; the others count up in the last group.</summary>

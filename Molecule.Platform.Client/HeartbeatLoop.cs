@@ -353,8 +353,20 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
                     var delay = Backoff.Delay(Backoff.Slow, _registerAttempts, _random);
                     _registerDue = now + delay;
                     _heartbeatDue = Max(_heartbeatDue, _registerDue);
-                    SetStatus(PlatformLinkState.Unauthorized, "token refused: rotate the token or recreate the workspace");
-                    LogTokenRefused(_logger, response.Describe(), Tokens.IsPersistent ? Tokens.FilePath : "(in memory)", Seconds(delay));
+                    var tokenFile = Tokens.IsPersistent ? Tokens.FilePath : "(in memory)";
+                    if (Tokens.Current is null)
+                    {
+                        // The workspace already has a token on the platform (external create, an earlier registration)
+                        // and this process holds none: the operator has to hand it over.
+                        SetStatus(PlatformLinkState.Unauthorized, "no token: the platform already issued one for this workspace; provide it");
+                        LogTokenMissing(_logger, response.Describe(), tokenFile, Seconds(delay));
+                    }
+                    else
+                    {
+                        SetStatus(PlatformLinkState.Unauthorized, "token refused: rotate the token or recreate the workspace");
+                        LogTokenRefused(_logger, response.Describe(), tokenFile, Seconds(delay));
+                    }
+
                     break;
                 }
 
@@ -562,6 +574,9 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Token refused by the platform ({Error}); the token in {TokenFile} is no longer valid: rotate the token (POST /workspaces/{{id}}/tokens) or recreate the workspace. Retrying in {DelaySeconds} s")]
     private static partial void LogTokenRefused(ILogger logger, string error, string tokenFile, string delaySeconds);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Registration needs a token ({Error}): the platform already issued one for this workspace. Provide it as WORKSPACE_AUTH_TOKEN or in {TokenFile}, or mint a new one (POST /workspaces/{{id}}/tokens). Retrying in {DelaySeconds} s")]
+    private static partial void LogTokenMissing(ILogger logger, string error, string tokenFile, string delaySeconds);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Token file changed on disk; using the new token")]
     private static partial void LogTokenFileChanged(ILogger logger);

@@ -3,6 +3,11 @@ using Molecule.Workspace;
 using Molecule.Workspace.Agent;
 using Molecule.Workspace.ControlPlane;
 
+if (args is [HealthProbe.Command])
+{
+    return await HealthProbe.RunAsync(Console.Error);
+}
+
 try
 {
     var builder = WebApplication.CreateBuilder(args);
@@ -17,7 +22,7 @@ try
     app.MapAgentCard();              // GET /.well-known/agent-card.json (+ agent.json)
     app.MapA2A();                    // POST / (A2A 1.0 and 0.3)
 
-    app.Run();
+    await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (ex is WorkspaceConfigurationException or OptionsValidationException)

@@ -28,6 +28,13 @@ public sealed class WorkspaceSettings
 
     public required TimeSpan ShutdownGrace { get; init; }
 
+    /// <summary>
+    /// <c>WORKSPACE_AUTH_TOKEN</c>: the token a platform minted for this workspace (external create, token route),
+    /// used only when <c>CONFIGS_DIR/.auth_token</c> is absent or empty; it is then written there, and the file wins
+    /// from that moment on (rotations land in the file). Never logged.
+    /// </summary>
+    public string? InitialToken { get; init; }
+
     public static WorkspaceSettings Load(IConfiguration configuration)
     {
         var workspaceId = configuration["WORKSPACE_ID"]?.Trim();
@@ -94,6 +101,13 @@ public sealed class WorkspaceSettings
             snapshotPath = Path.Combine(configsDir, ".agent_snapshot.json");
         }
 
+        var initialToken = configuration["WORKSPACE_AUTH_TOKEN"]?.Trim();
+        if (initialToken is { Length: > 0 } && initialToken.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            // The value itself is a secret: name the setting, never echo it.
+            throw new WorkspaceConfigurationException("WORKSPACE_AUTH_TOKEN must be a single token without spaces or line breaks.");
+        }
+
         return new WorkspaceSettings
         {
             WorkspaceId = id.ToString(),
@@ -104,6 +118,7 @@ public sealed class WorkspaceSettings
             SnapshotPath = snapshotPath,
             HeartbeatInterval = Seconds(configuration, "HEARTBEAT_INTERVAL_SECONDS", 30, 1, 60),
             ShutdownGrace = Seconds(configuration, "SHUTDOWN_GRACE_SECONDS", 8, 2, 3600),
+            InitialToken = string.IsNullOrEmpty(initialToken) ? null : initialToken,
         };
     }
 

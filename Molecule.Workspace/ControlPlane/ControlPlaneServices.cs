@@ -11,6 +11,21 @@ public static class ControlPlaneServices
     public const string PlatformHttpClient = "platform";
 
     /// <summary>
+    /// The token store in <c>CONFIGS_DIR</c>. <c>WORKSPACE_AUTH_TOKEN</c> seeds the file only while it is absent or
+    /// empty; the file wins afterwards, so rotations written there survive restarts.
+    /// </summary>
+    public static TokenStore OpenTokenStore(WorkspaceSettings settings)
+    {
+        var tokens = new TokenStore(settings.ConfigsDir);
+        if (tokens.Current is null && settings.InitialToken is { } token)
+        {
+            tokens.Save(token);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>
     /// The control-plane side: token store, the <see cref="HeartbeatLoop"/> (register, heartbeat, recovery), readiness
     /// tied to it, and the graceful shutdown sequence.
     /// </summary>
@@ -23,7 +38,7 @@ public static class ControlPlaneServices
         builder.Services.AddHttpClient(PlatformHttpClient).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
-        builder.Services.AddSingleton(_ => new TokenStore(settings.ConfigsDir));
+        builder.Services.AddSingleton(_ => OpenTokenStore(settings));
         builder.Services.AddSingleton(sp => new HeartbeatLoop(settings.PlatformUrl.AbsoluteUri, settings.WorkspaceId, new HeartbeatLoopOptions
         {
             Tokens = sp.GetRequiredService<TokenStore>(),

@@ -228,6 +228,20 @@ public sealed class HeartbeatLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task A_401_without_any_token_says_the_platform_already_issued_one()
+    {
+        _platform.Respond = _ => StubPlatform.Json(401, """{"error":"missing workspace auth token"}""");
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        Assert.Null((await NextAsync()).Authorization);
+        await IdleUntilAsync(loop);
+
+        Assert.Equal(PlatformLinkState.Unauthorized, loop.Status.State);
+        Assert.StartsWith("no token: the platform already issued one", loop.Status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refused_token_is_re_read_from_disk_before_giving_up()
     {
         File.WriteAllText(Path.Combine(_dir, TokenStore.FileName), "old-token");

@@ -57,14 +57,22 @@ public sealed class ProcessTests : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static Process Start(Dictionary<string, string?> environment)
+    private const string HealthProbeCommand = "probe";
+
+    private static Process Start(Dictionary<string, string?> environment, string? command = null)
     {
-        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"))
+        var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"));
+        if (command is not null)
+        {
+            info.ArgumentList.Add(command);
+        }
+
         info.Environment.Remove("WORKSPACE_ID");
         foreach (var (key, value) in environment)
         {
@@ -85,6 +93,41 @@ public sealed class ProcessTests : IAsyncLifetime
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("WORKSPACE_ID is required", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task The_probe_command_exits_0_against_a_serving_workspace_and_1_with_a_reason_when_nothing_answers()
+    {
+        var port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var closed = Start(new() { ["PORT"] = port }, HealthProbeCommand);
+        var closedError = await closed.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
+        await closed.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+        Assert.Equal(1, closed.ExitCode);
+        Assert.Contains($"http://127.0.0.1:{port}/.well-known/agent-card.json unreachable", closedError, StringComparison.Ordinal);
+
+        using var workspace = Start(new()
+        {
+            ["WORKSPACE_ID"] = "6d2a8e4c-0b1f-4a3e-9c5d-7e9f1a3b5c7d",
+            ["PORT"] = port,
+            ["PLATFORM_URL"] = _platformUrl,
+            ["CONFIGS_DIR"] = _configs,
+        });
+        workspace.BeginOutputReadLine();
+        workspace.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+
+            using var probe = Start(new() { ["PORT"] = port }, HealthProbeCommand);
+            await probe.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+            Assert.Equal(0, probe.ExitCode);
+        }
+        finally
+        {
+            workspace.Kill(entireProcessTree: true);
+            await workspace.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+        }
     }
 
     [Fact]

@@ -81,6 +81,48 @@ public sealed class UnitTests
     }
 
     [Fact]
+    public void WORKSPACE_AUTH_TOKEN_seeds_the_token_file_only_while_none_exists()
+    {
+        const string Seed = "SeedSeedSeedSeedSeedSeedSeedSeedSeedSeed123";
+        var dir = Directory.CreateTempSubdirectory("molecule-seed-").FullName;
+        try
+        {
+            var settings = WorkspaceSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["WORKSPACE_ID"] = "0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c",
+                ["CONFIGS_DIR"] = dir,
+                ["WORKSPACE_AUTH_TOKEN"] = Seed,
+            }).Build());
+
+            Assert.Equal(Seed, ControlPlaneServices.OpenTokenStore(settings).Current);
+            Assert.Equal(Seed, File.ReadAllText(Path.Combine(dir, TokenStore.FileName)));
+
+            File.WriteAllText(Path.Combine(dir, TokenStore.FileName), "rotated-by-the-platform");
+            Assert.Equal("rotated-by-the-platform", ControlPlaneServices.OpenTokenStore(settings).Current);
+            Assert.Equal("rotated-by-the-platform", File.ReadAllText(Path.Combine(dir, TokenStore.FileName)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_malformed_WORKSPACE_AUTH_TOKEN_is_rejected_without_echoing_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = "0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c",
+            ["CONFIGS_DIR"] = Path.GetTempPath(),
+            ["WORKSPACE_AUTH_TOKEN"] = "secret-part other-part",
+        }).Build();
+
+        var error = Assert.Throws<WorkspaceConfigurationException>(() => WorkspaceSettings.Load(configuration));
+        Assert.Contains("WORKSPACE_AUTH_TOKEN", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-part", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Token_store_writes_atomically_with_mode_0600_and_only_on_change()
     {
         var dir = Path.Combine(Path.GetTempPath(), "molecule-token-" + Guid.NewGuid().ToString("N"));

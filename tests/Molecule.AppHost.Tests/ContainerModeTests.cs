@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Molecule.Testing;
+
+namespace Molecule.AppHost.Tests;
+
+/// <summary>
+/// <c>--Molecule:WorkspaceMode=container</c>: the same graph with the workspace as the real image under Podman,
+/// reaching the emulator on the host through the container network's gateway.
+/// </summary>
+[Trait("Category", "Container")]
+public sealed class ContainerModeTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    [ContainerFact]
+    public async Task The_workspace_container_registers_turns_healthy_and_answers_through_the_proxy()
+    {
+        using var cts = new CancellationTokenSource(AppHostFixture.StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
+        [
+            "--Molecule:WorkspaceMode=container",
+            $"--Molecule:WorkspaceImage={Podman.WorkspaceImage}",
+            $"--Molecule:PlatformPort={FreePort()}",
+            "--Molecule:HeartbeatInterval=00:00:01",
+            "--DcpPublisher:ContainerRuntime=podman",
+        ], cts.Token);
+        var settings = MoleculeSettings.From(builder.Configuration);
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
+        await using var app = await builder.BuildAsync(cts.Token);
+        await app.StartAsync(cts.Token);
+        try
+        {
+            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+            await notifications.WaitForResourceHealthyAsync(ResourceNames.Platform, cts.Token).WaitAsync(Wait, cts.Token);
+            await notifications.WaitForResourceHealthyAsync(ResourceNames.WorkspaceAt(0), cts.Token).WaitAsync(Wait, cts.Token);
+            Assert.IsType<ContainerResource>(builder.Resources.Single(r => r.Name == ResourceNames.WorkspaceAt(0)));
+
+            using var platform = app.CreateHttpClient(ResourceNames.Platform, "http");
+            var id = settings.WorkspaceIdAt(0);
+            var deadline = DateTime.UtcNow + Wait;
+            string row;
+            do
+            {
+                row = await platform.GetStringAsync($"/workspaces/{id}").WaitAsync(Wait);
+                if (JsonDocument.Parse(row).RootElement.GetProperty("status").GetString() == "online")
+                {
+                    break;
+                }
+
+                await Task.Delay(250, cts.Token);
+            }
+            while (DateTime.UtcNow < deadline);
+            Assert.Equal("online", JsonDocument.Parse(row).RootElement.GetProperty("status").GetString());
+
+            using var response = await platform.PostAsync($"/workspaces/{id}/a2a", new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"hello container"}]}}}""",
+                Encoding.UTF8, "application/json")).WaitAsync(Wait);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            Assert.Equal("Echo: hello container", JsonDocument.Parse(body).RootElement.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+        }
+        finally
+        {
+            await app.StopAsync().WaitAsync(Wait);
+        }
+    }
+
+    private static string FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Any, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+    }
+}

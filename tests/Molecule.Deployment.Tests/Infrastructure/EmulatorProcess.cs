@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Molecule.Testing;
+
+namespace Molecule.Deployment.Tests.Infrastructure;
+
+/// <summary>
+/// The built platform emulator as a real process listening on every interface, so containers reach it through the
+/// host gateway exactly as the deployment guide's <c>PLATFORM_URL=http://host.docker.internal:8080</c> does.
+/// </summary>
+public sealed class EmulatorProcess : IAsyncLifetime
+{
+    public const string AdminToken = "deployment-tests-admin-token-0123456789";
+
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public int Port { get; } = FreePort();
+
+    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (Podman.UnavailableReason is not null)
+        {
+            return;   // every test in the class is skipped
+        }
+
+        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Molecule.PlatformEmulator.dll"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["PORT"] = Port.ToString(CultureInfo.InvariantCulture);
+        info.Environment["ADMIN_TOKEN"] = AdminToken;
+        info.Environment["RATE_LIMIT"] = "0";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        Client.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        await TestTimeouts.Eventually(async () =>
+        {
+            try
+            {
+                using var response = await Client.GetAsync("/health");
+                return response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return !_process.HasExited ? false : throw new InvalidOperationException($"the emulator exited {_process.ExitCode}: {Log}");
+            }
+        }, TestTimeouts.Start, "emulator /health");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TestTimeouts.Short);
+        }
+
+        _process?.Dispose();
+    }
+
+    /// <summary>The guide's first step: create an external workspace and receive its id and token.</summary>
+    public async Task<(string Id, string Token)> CreateExternalWorkspaceAsync(string name)
+    {
+        using var response = await Client.PostAsync("/workspaces", Json($$"""{"name":"{{name}}","external":true}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var doc = JsonDocument.Parse(body);
+        return (doc.RootElement.GetProperty("id").GetString()!, doc.RootElement.GetProperty("connection").GetProperty("auth_token").GetString()!);
+    }
+
+    /// <summary>A workspace row with no token yet: the agent's first registration mints one.</summary>
+    public async Task<string> CreateWorkspaceAsync(string name)
+    {
+        using var response = await Client.PostAsync("/workspaces", Json($$"""{"name":"{{name}}"}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("id").GetString()!;
+    }
+
+    public async Task<string?> StatusOfAsync(string id)
+    {
+        using var response = await Client.GetAsync($"/workspaces/{id}");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.TryGetProperty("status", out var status) ? status.GetString() : null;
+    }
+
+    public async Task SetStatusAsync(string id, string status)
+    {
+        using var response = await Client.PostAsync($"/_emulator/workspaces/{id}/status", Json($$"""{"status":"{{status}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Any, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Molecule.Testing;
+
+/// <summary>The podman CLI, run as a child process with a bounded wait.</summary>
+public static class Podman
+{
+    /// <summary>The workspace image the container tests run; deploy/build-image.sh builds it.</summary>
+    public static string WorkspaceImage { get; } =
+        Environment.GetEnvironmentVariable("WORKSPACE_IMAGE") is { Length: > 0 } image ? image : "localhost/molecule-workspace:dev";
+
+    /// <summary>The emulator image the Compose pair runs.</summary>
+    public static string EmulatorImage { get; } =
+        Environment.GetEnvironmentVariable("EMULATOR_IMAGE") is { Length: > 0 } image ? image : "localhost/molecule-platform-emulator:dev";
+
+    private static readonly Lazy<string?> Unavailable = new(ProbeAvailability);
+
+    /// <summary>Why the container tests cannot run here, or null when podman works and the image exists.</summary>
+    public static string? UnavailableReason => Unavailable.Value;
+
+    public static Task<ProcessResult> RunAsync(TimeSpan timeout, params string[] args) => RunToolAsync("podman", null, timeout, args);
+
+    /// <summary>Runs <paramref name="tool"/> with <paramref name="args"/> and extra environment, killing it past <paramref name="timeout"/>.</summary>
+    public static async Task<ProcessResult> RunToolAsync(string tool, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] args)
+    {
+        var info = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s");
+        }
+
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs podman and fails the test with its output when it exits non-zero.</summary>
+    public static async Task<string> CheckedAsync(TimeSpan timeout, params string[] args)
+    {
+        var result = await RunAsync(timeout, args);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"podman {string.Join(' ', args)} exited {result.ExitCode}: {result.StdErr}{result.StdOut}");
+        }
+
+        return result.StdOut.Trim();
+    }
+
+    private static string? ProbeAvailability()
+    {
+        try
+        {
+            var info = RunAsync(TimeSpan.FromSeconds(30), "info", "--format", "{{.Host.OCIRuntime.Name}}").GetAwaiter().GetResult();
+            if (info.ExitCode != 0)
+            {
+                return $"podman is installed but not usable here ({FirstLine(info.StdErr)}); .ci/run sets it up";
+            }
+
+            var image = RunAsync(TimeSpan.FromSeconds(30), "image", "exists", WorkspaceImage).GetAwaiter().GetResult();
+            return image.ExitCode == 0 ? null : $"image {WorkspaceImage} not built: run deploy/build-image.sh";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "podman not found: install it (apt-get install podman runc) and run .ci/setup-podman.sh";
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+}
+
+public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
+{
+    public string Output => new StringBuilder(StdOut).Append(StdErr).ToString();
+}
+
+/// <summary>A fact that needs podman and the built workspace image; skipped with the reason otherwise.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ContainerFactAttribute : FactAttribute
+{
+    public ContainerFactAttribute()
+    {
+        if (Podman.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>A fact that runs deploy/docker-compose.yml with podman-compose; skipped with the reason where it cannot.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ComposeFactAttribute : FactAttribute
+{
+    public ComposeFactAttribute()
+    {
+        if (Podman.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+        else if (!Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, "podman-compose"))))
+        {
+            Skip = "podman-compose not found (apt-get install podman-compose)";
+        }
+        else if (Podman.RunAsync(TimeSpan.FromSeconds(30), "image", "exists", Podman.EmulatorImage).GetAwaiter().GetResult().ExitCode != 0)
+        {
+            Skip = $"image {Podman.EmulatorImage} not built: run deploy/build-image.sh all";
+        }
+    }
+}
