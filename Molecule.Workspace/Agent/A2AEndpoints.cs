@@ -298,7 +298,10 @@ public sealed partial class A2AHandler(TaskManager tasks, IOptions<AgentOptions>
     {
         var contextId = parameters.ValueKind == JsonValueKind.Object ? Wire.OptionalString(parameters, "contextId", "params") : null;
         TaskState? state = null;
-        if (parameters.ValueKind == JsonValueKind.Object && Wire.OptionalString(parameters, "status", "params") is { } statusText)
+        // The proto default TASK_STATE_UNSPECIFIED means "no filter"; protobuf-based clients (the @a2a-js/sdk client
+        // among them) serialise an unset enum as "UNRECOGNIZED", which is read the same way.
+        if (parameters.ValueKind == JsonValueKind.Object && Wire.OptionalString(parameters, "status", "params") is { } statusText &&
+            statusText is not ("TASK_STATE_UNSPECIFIED" or "UNRECOGNIZED" or ""))
         {
             state = Wire.ParseState(statusText) ?? throw A2AException.InvalidParams($"params.status '{statusText}' is not a task state");
         }

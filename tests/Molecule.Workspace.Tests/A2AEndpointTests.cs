@@ -202,6 +202,30 @@ public sealed class A2AEndpointTests(WorkspaceAppFactory factory) : IClassFixtur
     }
 
     [Theory]
+    [InlineData("TASK_STATE_UNSPECIFIED", 1)]   // the proto default: no filter
+    [InlineData("UNRECOGNIZED", 1)]             // what protobuf-based clients send for an unset enum
+    [InlineData("TASK_STATE_COMPLETED", 1)]
+    [InlineData("TASK_STATE_WORKING", 0)]
+    public async Task List_tasks_status_filter_treats_unset_enum_spellings_as_no_filter(string status, int expected)
+    {
+        var contextId = Guid.NewGuid().ToString();
+        await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("done", contextId: contextId) }, "1.0");
+
+        var (_, body) = await Rpc.CallAsync(_client, "ListTasks", new { contextId, status }, "1.0");
+
+        Assert.Equal(expected, body.GetProperty("result").GetProperty("tasks").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task List_tasks_rejects_a_status_that_is_no_task_state()
+    {
+        var (_, body) = await Rpc.CallAsync(_client, "ListTasks", new { status = "TASK_STATE_SLEEPING" }, "1.0");
+
+        Assert.Equal(-32602, body.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("TASK_STATE_SLEEPING", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("GetTask", null, -32601)]                                  // a 1.0 name under 0.3 rules
     [InlineData("tasks/get", "1.0", -32601)]                               // a 0.3 name under 1.0 rules
     [InlineData("ListTasks", null, -32601)]                                // not in 0.3
