@@ -251,7 +251,7 @@ public sealed partial class A2AHandler(TaskManager tasks, IOptions<AgentOptions>
     private async Task<string?> StreamAsync(HttpContext context, A2AVersion version, string? id, JsonElement parameters)
     {
         var (message, _, _) = ParseSend(parameters, version);
-        var (entry, turnStart) = tasks.Submit(message);
+        var (entry, turnStart) = tasks.Submit(message, streaming: true);
         using var subscription = tasks.Subscribe(entry, turnStart);
         var completed = await WriteStreamAsync(context, version, id, subscription, endOnInterrupt: true).ConfigureAwait(false);
         if (!completed)

@@ -169,14 +169,19 @@ public sealed class UnitTests
         var time = new FakeTimeProvider(Epoch);
         var manager = CreateManager(time, capacity: 10, ttl: TimeSpan.FromMinutes(5));
         var running = manager.Submit(Message("work 1m")).Task;
+        var finished = new List<string>();
         for (var i = 0; i < 30; i++)
         {
             var (task, _) = manager.Submit(Message($"n{i}"));
             await manager.WaitForTurnAsync(task, CancellationToken.None).DefaultTimeout();
+            finished.Add(task.Id);
+            time.Advance(TimeSpan.FromSeconds(1));
         }
 
         Assert.True(manager.Count <= 10, $"{manager.Count} tasks kept");
         Assert.Same(running, manager.Find(running.Id));
+        Assert.Equal(finished[^1], manager.Find(finished[^1]).Id);                            // the newest stay,
+        Assert.Throws<A2AException>(() => manager.Find(finished[0]));                          // the oldest went first
 
         time.Advance(TimeSpan.FromMinutes(6));
         manager.Sweep();

@@ -32,6 +32,9 @@ public sealed class TaskEntry
 
     internal long LastSequence { get; set; }
 
+    /// <summary>Someone streamed or subscribed to this task: its log is kept after the end for Last-Event-ID replay.</summary>
+    internal bool Streamed { get; set; }
+
     internal List<Channel<TaskEvent>> Subscribers { get; } = [];
 
     internal CancellationTokenSource? RunCancellation { get; set; }

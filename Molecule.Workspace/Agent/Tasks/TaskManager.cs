@@ -16,7 +16,13 @@ public sealed partial class TaskManager : IAsyncDisposable
     private const int SubscriberBuffer = 512;
 
     private readonly ConcurrentDictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Started, string Label)> _active = new(StringComparer.Ordinal);
+
+    // Terminal tasks in the order they ended: TTL sweeps and capacity eviction take from the front, so both cost
+    // O(tasks removed) instead of a scan and sort of the whole store on the request path.
+    private readonly ConcurrentQueue<(string Id, DateTimeOffset EndedAt)> _ended = new();
+    private int _count;      // ConcurrentDictionary.Count takes every bucket lock; this is the store's size
+    private int _evicting;   // single-flight guard: one request evicts, the others go on (10 % headroom)
+    private readonly ActiveTasks _active;
     private readonly IAgent _agent;
     private readonly TaskStoreOptions _options;
     private readonly TimeProvider _time;
@@ -31,10 +37,11 @@ public sealed partial class TaskManager : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _sink = sink;
+        _active = new ActiveTasks(sink);
         _logger = logger;
     }
 
-    public int Count => _tasks.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public int ActiveCount => _active.Count;
 
@@ -47,7 +54,9 @@ public sealed partial class TaskManager : IAsyncDisposable
     /// Starts a turn for <paramref name="message"/>: a new task, or the next turn of an interrupted one named by
     /// <c>taskId</c>. Returns the task and the log position just before this turn's first event (the Task snapshot).
     /// </summary>
-    public (TaskEntry Task, long TurnStart) Submit(AgentMessage message)
+    /// <param name="message">The message that starts or continues the task.</param>
+    /// <param name="streaming">The caller streams this turn: its event log is kept for Last-Event-ID replay.</param>
+    public (TaskEntry Task, long TurnStart) Submit(AgentMessage message, bool streaming = false)
     {
         if (_draining)
         {
@@ -65,6 +74,7 @@ public sealed partial class TaskManager : IAsyncDisposable
             entry = new TaskEntry(Guid.NewGuid().ToString(), message.ContextId ?? Guid.NewGuid().ToString(), now);
             EnsureCapacity();
             _tasks[entry.Id] = entry;
+            Interlocked.Increment(ref _count);
         }
 
         AgentRequest request;
@@ -94,6 +104,7 @@ public sealed partial class TaskManager : IAsyncDisposable
             entry.CancelReason = null;
             entry.Label = SecretScrubber.Scrub(Label(message.Text), 256);
             entry.TurnEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            entry.Streamed |= streaming;
             turnStart = entry.LastSequence;
             PublishLocked(entry, new TaskSnapshotEvent(entry.SnapshotLocked()));
             request = new AgentRequest(entry.Id, entry.ContextId, stored, history);
@@ -103,8 +114,7 @@ public sealed partial class TaskManager : IAsyncDisposable
             entry.RunTask = Task.Run(() => RunTurnAsync(entry, request, cancellation), CancellationToken.None);
         }
 
-        _active[entry.Id] = (now, entry.Label);
-        ReportActivity();
+        _active.Started(entry.Id, entry.Label);
         return (entry, turnStart);
     }
 
@@ -204,6 +214,7 @@ public sealed partial class TaskManager : IAsyncDisposable
 
         lock (entry.Gate)
         {
+            entry.Streamed = true;
             var initial = new List<TaskEvent>();
             var first = entry.Log.First?.Value.Sequence ?? entry.LastSequence + 1;
             if (afterSequence is { } after && after >= first - 1 && after <= entry.LastSequence)
@@ -267,20 +278,9 @@ public sealed partial class TaskManager : IAsyncDisposable
     {
         var cutoff = _time.GetUtcNow() - _options.TerminalTtl;
         var removed = 0;
-        foreach (var (id, entry) in _tasks)
+        while (_ended.TryPeek(out var oldest) && oldest.EndedAt <= cutoff && _ended.TryDequeue(out oldest))
         {
-            lock (entry.Gate)
-            {
-                if (!entry.Status.State.IsTerminal() || entry.LastUpdated > cutoff)
-                {
-                    continue;
-                }
-            }
-
-            if (_tasks.TryRemove(id, out _))
-            {
-                removed++;
-            }
+            removed += Remove(oldest) ? 1 : 0;
         }
 
         return removed;
@@ -291,6 +291,7 @@ public sealed partial class TaskManager : IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var count = 0;
+        var restoredEnded = new List<(string Id, DateTimeOffset EndedAt)>();
         foreach (var snapshot in tasks)
         {
             var entry = new TaskEntry(snapshot.Id, snapshot.ContextId, snapshot.Status.Timestamp);
@@ -306,8 +307,18 @@ public sealed partial class TaskManager : IAsyncDisposable
             entry.LastUpdated = entry.Status.Timestamp;
             if (_tasks.TryAdd(entry.Id, entry))
             {
+                Interlocked.Increment(ref _count);
                 count++;
+                if (entry.Status.State.IsTerminal())
+                {
+                    restoredEnded.Add((entry.Id, entry.LastUpdated));
+                }
             }
+        }
+
+        foreach (var ended in restoredEnded.OrderBy(e => e.EndedAt))
+        {
+            _ended.Enqueue(ended);
         }
 
         EnsureCapacity();
@@ -397,6 +408,19 @@ public sealed partial class TaskManager : IAsyncDisposable
             LogAgentFailed(_logger, entry.Id, ex);
             Fail(entry, ex is AgentDependencyException ? ex.Message : $"The agent failed: {ex.Message}", countsAsError: true);
         }
+        finally
+        {
+            // The turn's token source is linked to the store's shutdown token: disposing it unregisters it there, so
+            // finished tasks leave nothing behind (a next turn of the same task has its own source by then).
+            lock (entry.Gate)
+            {
+                if (entry.RunCancellation is { } source && source.Token == cancellation)
+                {
+                    entry.RunCancellation = null;
+                    source.Dispose();
+                }
+            }
+        }
     }
 
     private void Fail(TaskEntry entry, string message, bool countsAsError)
@@ -469,15 +493,23 @@ public sealed partial class TaskManager : IAsyncDisposable
                 }
 
                 entry.Subscribers.Clear();
+                if (!entry.Streamed)
+                {
+                    // Nobody streamed this task, so nobody can resume a stream with Last-Event-ID: its event log is
+                    // dead weight in the store (a later subscribe gets the final snapshot).
+                    entry.Log.Clear();
+                }
+
+                _ended.Enqueue((entry.Id, now));
             }
 
             detached = entry.Detached && (state.IsTerminal() || state.IsInterrupted());
             failedCounted = entry.FailureCounted;
         }
 
-        if (!state.IsActive() && _active.TryRemove(entry.Id, out _))
+        if (!state.IsActive())
         {
-            ReportActivity();
+            _active.Ended(entry.Id);
         }
 
         if (detached)
@@ -527,35 +559,55 @@ public sealed partial class TaskManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Keeps the store at its capacity: past it, the longest-finished tasks are dropped (10 % at a time, so this runs
+    /// rarely). Running tasks are never evicted. One caller evicts at a time; the others carry on.
+    /// </summary>
     private void EnsureCapacity()
     {
-        if (_tasks.Count < _options.Capacity)
+        if (Volatile.Read(ref _count) < _options.Capacity || Interlocked.CompareExchange(ref _evicting, 1, 0) != 0)
         {
             return;
         }
 
-        Sweep();
-        var excess = _tasks.Count - _options.Capacity + 1 + (_options.Capacity / 10);
-        if (excess <= 0)
+        try
         {
-            return;
+            Sweep();
+            var target = _options.Capacity - 1 - (_options.Capacity / 10);
+            while (Volatile.Read(ref _count) > target && _ended.TryDequeue(out var oldest))
+            {
+                Remove(oldest);
+            }
         }
-
-        var victims = _tasks.Values
-            .Select(t => { lock (t.Gate) { return (t.Id, t.Status.State, t.LastUpdated); } })
-            .Where(t => t.State.IsTerminal())
-            .OrderBy(t => t.LastUpdated)
-            .Take(excess);
-        foreach (var victim in victims)
+        finally
         {
-            _tasks.TryRemove(victim.Id, out _);
+            Volatile.Write(ref _evicting, 0);
         }
     }
 
-    private void ReportActivity()
+    /// <summary>Removes a task that ended at <paramref name="ended"/>.EndedAt, unless it is gone already.</summary>
+    private bool Remove((string Id, DateTimeOffset EndedAt) ended)
     {
-        var current = _active.Count == 0 ? "" : _active.Values.MaxBy(a => a.Started).Label;
-        _sink.ActiveTasksChanged(_active.Count, current);
+        if (!_tasks.TryGetValue(ended.Id, out var entry))
+        {
+            return false;
+        }
+
+        lock (entry.Gate)
+        {
+            if (!entry.Status.State.IsTerminal())
+            {
+                return false;
+            }
+        }
+
+        if (!_tasks.TryRemove(new KeyValuePair<string, TaskEntry>(ended.Id, entry)))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 
     private static AgentMessage AgentSays(TaskEntry entry, string text) =>
