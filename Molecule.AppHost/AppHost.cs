@@ -24,7 +24,8 @@ var platform = builder.AddProject<Projects.Molecule_PlatformEmulator>(ResourceNa
     .WithEnvironment("Emulator__Liveness__TtlSeconds", Seconds(settings.LivenessTtl))
     .WithEnvironment("Emulator__Liveness__SweepIntervalSeconds", Seconds(settings.SweepInterval))
     .WithEnvironment("REMOTE_LIVENESS_STALE_AFTER", Seconds(settings.ExternalStaleAfter))
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Canvas");   // GET / is the emulator's live canvas
 
 for (var i = 0; i < settings.Workspaces; i++)
 {

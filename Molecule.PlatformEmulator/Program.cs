@@ -1,4 +1,5 @@
 using Molecule.PlatformEmulator;
+using Molecule.PlatformEmulator.Canvas;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Faults;
 using Molecule.PlatformEmulator.Proxy;
@@ -21,5 +22,6 @@ app.MapRegistry();                   // /registry/*
 app.MapEvents();                     // /events, /ws, SSE
 app.MapA2AProxy();                   // POST /workspaces/{id}/a2a
 app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
+app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
 
 app.Run();
