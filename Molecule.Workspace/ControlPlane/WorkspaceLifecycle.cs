@@ -25,6 +25,7 @@ internal sealed partial class WorkspaceLifecycle(
     private readonly CancellationTokenSource _skipWait = new();
     private readonly List<PosixSignalRegistration> _signals = [];
     private volatile bool _stopping;
+    private int _stopped;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +56,11 @@ internal sealed partial class WorkspaceLifecycle(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;   // the sequence runs once, however many times the host asks
+        }
+
         _stopping = true;
         var started = time.GetUtcNow();
         var deadline = started + settings.ShutdownGrace;
@@ -102,7 +108,8 @@ internal sealed partial class WorkspaceLifecycle(
             signal.Dispose();
         }
 
-        _skipWait.Dispose();
+        // _skipWait is not disposed: a signal handler or a late StopAsync may still read it, and a source with no
+        // timer and no linked tokens holds nothing that needs releasing.
     }
 
     private void RestoreSnapshot()
