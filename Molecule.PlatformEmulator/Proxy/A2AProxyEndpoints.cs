@@ -153,42 +153,15 @@ public static partial class A2AProxyEndpoints
             return;
         }
 
-        // 8. Normalise.
-        JsonNode? request;
-        try
-        {
-            request = JsonNode.Parse(body);
-        }
-        catch (JsonException)
+        // 8. Normalise. A body that already is JSON-RPC with a messageId (what A2A clients send) is forwarded as the
+        // same bytes; only the other shapes are rewritten.
+        if (Normalise(body) is not { } normalised)
         {
             await Contract.Error(400, "invalid JSON").ExecuteAsync(context);
             return;
         }
 
-        if (request is not JsonObject requestObject)
-        {
-            await Contract.Error(400, "invalid JSON").ExecuteAsync(context);
-            return;
-        }
-
-        if (!requestObject.ContainsKey("jsonrpc"))
-        {
-            requestObject = new JsonObject
-            {
-                ["jsonrpc"] = "2.0",
-                ["id"] = Guid.NewGuid().ToString(),
-                ["method"] = requestObject["method"]?.DeepClone(),
-                ["params"] = requestObject["params"]?.DeepClone(),
-            };
-        }
-
-        if (requestObject["params"] is JsonObject parameters && parameters["message"] is JsonObject message && !message.ContainsKey("messageId"))
-        {
-            message["messageId"] = Guid.NewGuid().ToString();
-        }
-
-        var method = requestObject["method"] is JsonValue m && m.TryGetValue<string>(out var name) ? name : "";
-        var forwardedBody = Encoding.UTF8.GetBytes(requestObject.ToJsonString());
+        var (forwardedBody, method) = normalised;
 
         // 9. Forward to the stored URL exactly as stored.
         context.Request.Body = new MemoryStream(forwardedBody);
@@ -271,6 +244,59 @@ public static partial class A2AProxyEndpoints
                 callerRow.LastOutboundAt = time.GetUtcNow();
             }
         }
+    }
+
+    /// <summary>
+    /// The contract's step 8: a body without a top-level <c>jsonrpc</c> is rewrapped, a <c>params.message</c> without
+    /// <c>messageId</c> gets one; anything else passes byte for byte. Null when the body is not a JSON object.
+    /// </summary>
+    internal static (byte[] Body, string Method)? Normalise(byte[] body)
+    {
+        bool hasJsonRpc, needsMessageId;
+        string method;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            hasJsonRpc = root.TryGetProperty("jsonrpc", out _);
+            method = root.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+            needsMessageId = root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
+                             p.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object &&
+                             !message.TryGetProperty("messageId", out _);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (hasJsonRpc && !needsMessageId)
+        {
+            return (body, method);
+        }
+
+        var request = (JsonObject)JsonNode.Parse(body)!;
+        if (!hasJsonRpc)
+        {
+            request = new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["id"] = Guid.NewGuid().ToString(),
+                ["method"] = request["method"]?.DeepClone(),
+                ["params"] = request["params"]?.DeepClone(),
+            };
+        }
+
+        if (request["params"] is JsonObject parameters && parameters["message"] is JsonObject message2 && !message2.ContainsKey("messageId"))
+        {
+            message2["messageId"] = Guid.NewGuid().ToString();
+        }
+
+        return (Encoding.UTF8.GetBytes(request.ToJsonString()), method);
     }
 
     /// <summary>The workspace's card through the proxy, with its URLs rewritten to the proxied address.</summary>
