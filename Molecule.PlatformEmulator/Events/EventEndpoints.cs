@@ -152,7 +152,10 @@ public static class EventEndpoints
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
         Contract.DisableBuffering(context);
+        // Kestrel only writes headers on the first flush: flush now so the client sees the stream open at once,
+        // not with the first event (or the first keep-alive, 15 s later).
         await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
         using var subscription = bus.Subscribe(e => e.WorkspaceId == guid, "workspace-sse");
         var aborted = context.RequestAborted;
         try

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Molecule.PlatformEmulator.Tests;
+
+/// <summary>The emulator on real Kestrel, so each fault kind is observed the way a client meets it: over a socket.</summary>
+public sealed class KestrelEmulatorFactory : WebApplicationFactory<Program>
+{
+    public const string AdminToken = "kestrel-admin-token-0123456789";
+
+    public KestrelEmulatorFactory()
+    {
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ADMIN_TOKEN", AdminToken);
+        builder.UseSetting("RATE_LIMIT", "0");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+}
+
+public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly KestrelEmulatorFactory _factory;
+    private readonly HttpClient _client;
+
+    public FaultKindTests(KestrelEmulatorFactory factory)
+    {
+        _factory = factory;
+        factory.StartServer();
+        _client = factory.CreateClient();
+        _client.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    private async Task<string> AddFaultAsync(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/_emulator/faults") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KestrelEmulatorFactory.AdminToken);
+        using var response = await _client.SendAsync(request).WaitAsync(Timeout);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return body;
+    }
+
+    private static string Path(string name) => $"/workspaces/{Guid.NewGuid()}/{name}";
+
+    [Fact]
+    public async Task The_client_is_a_real_socket_client()
+    {
+        Assert.StartsWith("http://127.0.0.1:", _client.BaseAddress!.ToString(), StringComparison.Ordinal);
+        using var health = await _client.GetAsync("/health").WaitAsync(Timeout);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.NotNull(_factory.Services);
+    }
+
+    [Fact]
+    public async Task A_status_fault_answers_the_status_and_body_it_was_given()
+    {
+        await AddFaultAsync("""{"path":"/health","method":"GET","kind":"status","status":502,"body":{"error":"bad gateway (injected)"},"count":1}""");
+
+        using var faulted = await _client.GetAsync("/health").WaitAsync(Timeout);
+        Assert.Equal(HttpStatusCode.BadGateway, faulted.StatusCode);
+        Assert.Equal("""{"error":"bad gateway (injected)"}""", await faulted.Content.ReadAsStringAsync());
+        using var after = await _client.GetAsync("/health").WaitAsync(Timeout);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_latency_fault_delays_the_real_answer()
+    {
+        await AddFaultAsync("""{"path":"/alive","method":"GET","kind":"latency","latency_ms":800,"count":1}""");
+
+        var clock = Stopwatch.StartNew();
+        using var slow = await _client.GetAsync("/alive").WaitAsync(Timeout);
+        var elapsed = clock.Elapsed;
+
+        Assert.Equal(HttpStatusCode.OK, slow.StatusCode);
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(750), $"answered after {elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task A_reset_fault_breaks_the_connection_before_any_answer()
+    {
+        var path = Path("reset-probe");
+        await AddFaultAsync($$"""{"path":"{{path}}","method":"GET","kind":"reset","count":1}""");
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => _client.GetAsync(path).WaitAsync(Timeout));
+        Assert.Null(error.StatusCode);   // no HTTP answer at all
+    }
+
+    [Fact]
+    public async Task A_hang_fault_never_answers_until_the_client_gives_up()
+    {
+        var path = Path("hang-probe");
+        await AddFaultAsync($$"""{"path":"{{path}}","method":"GET","kind":"hang","count":1}""");
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.GetAsync(path, patience.Token));
+    }
+}
