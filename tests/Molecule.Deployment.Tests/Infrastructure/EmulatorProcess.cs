@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests.Infrastructure;
 
@@ -37,11 +36,6 @@ public sealed class EmulatorProcess : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (Podman.UnavailableReason is not null)
-        {
-            return;   // every test in the class is skipped
-        }
-
         var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Molecule.PlatformEmulator.dll"))
         {
             RedirectStandardOutput = true,

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Molecule.Deployment.Tests.Infrastructure;
+
+namespace Molecule.Deployment.Tests;
+
+/// <summary>
+/// The built workspace process against the built emulator process, faults injected on the emulator: the workspace
+/// recovers by itself from failing heartbeats, from an emulator that lost its state (401/404, re-registration),
+/// and rides out latency.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<EmulatorProcess>, IAsyncLifetime
+{
+    private readonly string _configs = Directory.CreateTempSubdirectory("molecule-recovery-").FullName;
+    private readonly StringBuilder _log = new();
+    private readonly int _port = FreePort();
+    private Process? _workspace;
+    private string _id = "";
+
+    private HttpClient Workspace { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public async Task InitializeAsync()
+    {
+        _id = await platform.CreateWorkspaceAsync($"recovery-{Guid.NewGuid():N}"[..20]);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"));
+        info.Environment["WORKSPACE_ID"] = _id;
+        info.Environment["PORT"] = _port.ToString(CultureInfo.InvariantCulture);
+        info.Environment["AGENT_URL"] = $"http://127.0.0.1:{_port}";
+        info.Environment["PLATFORM_URL"] = $"http://127.0.0.1:{platform.Port}";
+        info.Environment["CONFIGS_DIR"] = _configs;
+        info.Environment["HEARTBEAT_INTERVAL_SECONDS"] = "1";
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        _workspace = Process.Start(info)!;
+        _workspace.OutputDataReceived += (_, e) => Append(e.Data);
+        _workspace.ErrorDataReceived += (_, e) => Append(e.Data);
+        _workspace.BeginOutputReadLine();
+        _workspace.BeginErrorReadLine();
+        Workspace.BaseAddress = new Uri($"http://127.0.0.1:{_port}");
+        await TestTimeouts.Eventually(async () => await platform.StatusOfAsync(_id) == "online" && await HealthyAsync(), TestTimeouts.Start, "workspace online and healthy");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ClearFaultsAsync();
+        if (_workspace is { HasExited: false })
+        {
+            _workspace.Kill(entireProcessTree: true);
+            await _workspace.WaitForExitAsync().WaitAsync(TestTimeouts.Short);
+        }
+
+        _workspace?.Dispose();
+        Workspace.Dispose();
+        Directory.Delete(_configs, recursive: true);
+    }
+
+    [Fact]
+    public async Task Failing_heartbeats_are_retried_and_the_workspace_is_healthy_again_once_they_pass()
+    {
+        await AddFaultAsync($$"""{"method":"POST","path":"/registry/heartbeat","workspace_id":"{{_id}}","kind":"status","status":503,"count":3}""");
+
+        await TestTimeouts.Eventually(() => Task.FromResult(Log.Contains("Heartbeat failed: 503", StringComparison.Ordinal)), TestTimeouts.Start, "a failed heartbeat logged");
+        var failedAt = await HeartbeatsAcceptedAsync();
+        await TestTimeouts.Eventually(async () => await HealthyAsync() && await HeartbeatsAcceptedAsync() > failedAt, TestTimeouts.Start, "heartbeats accepted again");
+
+        Assert.Equal("online", await platform.StatusOfAsync(_id));
+    }
+
+    [Fact]
+    public async Task After_an_outage_that_lost_every_workspace_and_token_it_registers_again_by_itself()
+    {
+        var tokenBefore = await File.ReadAllTextAsync(Path.Combine(_configs, ".auth_token"));
+
+        using var outage = await platform.Client.PostAsync("/_emulator/outage", EmulatorProcess.Json("{}"));
+        Assert.Equal(HttpStatusCode.OK, outage.StatusCode);
+
+        await TestTimeouts.Eventually(async () => await platform.StatusOfAsync(_id) == "online", TestTimeouts.Start, "registered again after the outage");
+        await TestTimeouts.Eventually(HealthyAsync, TestTimeouts.Start, "healthy after the outage");
+        Assert.Contains("re-registering", Log, StringComparison.Ordinal);
+        Assert.NotEqual(tokenBefore, await File.ReadAllTextAsync(Path.Combine(_configs, ".auth_token")));   // the new token was saved
+    }
+
+    [Fact]
+    public async Task Slow_heartbeat_answers_do_not_take_the_workspace_offline_or_unhealthy()
+    {
+        await AddFaultAsync($$"""{"method":"POST","path":"/registry/heartbeat","workspace_id":"{{_id}}","kind":"latency","latency_ms":1500,"count":3}""");
+        var before = await HeartbeatsAcceptedAsync();
+
+        await TestTimeouts.Eventually(async () => await HeartbeatsAcceptedAsync() >= before + 4, TestTimeouts.Start, "slow heartbeats accepted");
+
+        Assert.True(await HealthyAsync(), Log);
+        Assert.Equal("online", await platform.StatusOfAsync(_id));
+        Assert.DoesNotContain("Heartbeat failed", Log, StringComparison.Ordinal);
+    }
+
+    private string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Heartbeats the emulator accepted from any workspace, from its Prometheus counter.</summary>
+    private async Task<long> HeartbeatsAcceptedAsync()
+    {
+        var metrics = await platform.Client.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("molecule_emulator_heartbeats", StringComparison.Ordinal) && !l.StartsWith('#'));
+        return line is null ? 0 : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    private async Task<bool> HealthyAsync()
+    {
+        try
+        {
+            using var response = await Workspace.GetAsync("/health");
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private async Task AddFaultAsync(string json)
+    {
+        using var response = await platform.Client.PostAsync("/_emulator/faults", EmulatorProcess.Json(json));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task ClearFaultsAsync()
+    {
+        using var response = await platform.Client.DeleteAsync("/_emulator/faults");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
