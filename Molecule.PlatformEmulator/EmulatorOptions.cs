@@ -43,7 +43,16 @@ public sealed class EmulatorOptions
 
     public bool RequireCanvasAuth { get; init; }
 
-    public string? LoopbackRewriteHost { get; init; } = "host.docker.internal";
+    /// <summary>Discover rewrites loopback hosts of external targets to this host (§3 row 15); null: no rewrite.</summary>
+    public string? LoopbackRewriteHost { get; init; }
+
+    /// <summary><c>Compatible</c> (default) or <c>Strict</c>: every quirk of §3 on, the real URL policy, no <c>detail</c> fields.</summary>
+    public bool Strict { get; init; }
+
+    public EmulatorQuirks Quirks { get; init; } = new();
+
+    /// <summary>Error bodies carry a <c>detail</c> field (the emulator's explanations); Strict drops them.</summary>
+    public bool IncludeDetail => !Strict;
 
     public int MaxBodyBytes { get; init; } = 1024 * 1024;
 
@@ -57,6 +66,13 @@ public sealed class EmulatorOptions
     public static EmulatorOptions Load(IConfiguration configuration)
     {
         var cors = configuration["CORS_ORIGINS"];
+        var fidelity = configuration["Emulator:Fidelity"] is { Length: > 0 } f ? f : "Compatible";
+        if (!fidelity.Equals("Compatible", StringComparison.OrdinalIgnoreCase) && !fidelity.Equals("Strict", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Emulator:Fidelity must be Compatible or Strict; got '{fidelity}'.");
+        }
+
+        var strict = fidelity.Equals("Strict", StringComparison.OrdinalIgnoreCase);
         var seeds = new List<SeedWorkspace>();
         foreach (var seed in configuration.GetSection("Emulator:Seeds").GetChildren())
         {
@@ -92,10 +108,16 @@ public sealed class EmulatorOptions
             ProvisionTimeout = Seconds(configuration, "PROVISION_TIMEOUT_SECONDS", 600),
             A2AIdleTimeout = Seconds(configuration, "A2A_IDLE_TIMEOUT_SECONDS", 300),
             TestHooks = !string.Equals(configuration["Emulator:TestHooks"], "false", StringComparison.OrdinalIgnoreCase),
-            UrlSafety = configuration["Emulator:UrlSafety"] is { Length: > 0 } safety ? safety : "Local",
+            UrlSafety = configuration["Emulator:UrlSafety"] is { Length: > 0 } safety && !safety.Equals("Local", StringComparison.OrdinalIgnoreCase)
+                ? throw new InvalidOperationException($"Emulator:UrlSafety={safety} is not emulated (the real platform's DNS-resolving URL policy); use Local.")
+                : "Local",
+            Strict = strict,
+            Quirks = EmulatorQuirks.Load(configuration, strict),
             AllowTokenlessUpdateCard = string.Equals(configuration["Emulator:Registry:AllowTokenlessUpdateCard"], "true", StringComparison.OrdinalIgnoreCase),
             RequireCanvasAuth = string.Equals(configuration["Emulator:A2A:RequireCanvasAuth"], "true", StringComparison.OrdinalIgnoreCase),
-            LoopbackRewriteHost = configuration["Emulator:Discovery:LoopbackRewriteHost"] is { } rewrite ? (rewrite.Length == 0 ? null : rewrite) : "host.docker.internal",
+            LoopbackRewriteHost = configuration["Emulator:Discovery:LoopbackRewriteHost"] is { } rewrite
+                ? (rewrite.Length == 0 ? null : rewrite)
+                : strict ? "host.docker.internal" : null,
             Seeds = seeds,
         };
     }

@@ -70,11 +70,14 @@ public static partial class EmulatorServices
             : options.IsDevMode ? "off (dev mode)" : "fail-open until the first workspace token exists";
         var seeds = options.Seeds.Count == 0 ? "none" : string.Join(", ", options.Seeds.Select(s => $"{s.Name} ({s.Id})"));
         var header = options.AdminToken is not null ? " -H 'Authorization: Bearer $ADMIN_TOKEN'" : "";
-        LogBanner(logger, url, auth, seeds,
+        var fidelity = options.Strict
+            ? $"Strict (real-platform quirks on; not emulated: {string.Join(", ", EmulatorQuirks.NotEmulated)}, UrlSafety=Strict)"
+            : "Compatible";
+        LogBanner(logger, url, auth, fidelity, seeds,
             $"curl -X POST {url}/workspaces{header} -H 'Content-Type: application/json' -d '{{\"name\":\"my-agent\",\"runtime\":\"external\"}}'");
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message =
-        "Molecule platform emulator listening at {Url}\n  auth: {Auth}\n  seeded workspaces: {Seeds}\n  create a workspace: {CurlLine}")]
-    private static partial void LogBanner(ILogger logger, string url, string auth, string seeds, string curlLine);
+        "Molecule platform emulator listening at {Url}\n  canvas: {Url}/\n  auth: {Auth}\n  fidelity: {Fidelity}\n  seeded workspaces: {Seeds}\n  create a workspace: {CurlLine}")]
+    private static partial void LogBanner(ILogger logger, string url, string auth, string fidelity, string seeds, string curlLine);
 }

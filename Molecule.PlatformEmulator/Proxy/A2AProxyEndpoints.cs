@@ -101,12 +101,20 @@ public static partial class A2AProxyEndpoints
             return;
         }
 
-        ceiling ??= caller is not null ? TimeSpan.FromMinutes(30) : null;
+        if (ceiling is null)
+        {
+            ceiling = caller is not null ? TimeSpan.FromMinutes(30) : null;   // canvas calls have no ceiling
+        }
+        else if (options.Quirks.XTimeoutOnlyLiftsCeiling)
+        {
+            ceiling = null;   // §3 row 10: the real forward ignores the value; X-Timeout only removes the 30-minute ceiling
+        }
 
         // 6-7. Budget and target.
         if (Contract.ParseWorkspaceId(id) is not { } workspaceId)
         {
-            await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
+            // §3 row 12: the real platform's lookup of a non-UUID id leaks as a 500.
+            await (options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "lookup failed") : Contract.Error(400, "invalid workspace ID")).ExecuteAsync(context);
             return;
         }
 

@@ -54,20 +54,28 @@ public static class RegistryEndpoints
         }
 
         if (request.Object is not { } body ||
-            !Contract.TryString(body, "id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
+            !Contract.TryString(body, "id", out var idText) || idText is null ||
             !Contract.TryString(body, "url", out var url) || url is null ||
             !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
         {
             return Contract.Error(400, "invalid request body");
         }
 
+        if (Contract.ParseWorkspaceId(idText) is not { } id)
+        {
+            // §3 row 12: the real platform's datastore rejects the id and the error leaks as a 500.
+            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "registration failed") : Contract.Error(400, "invalid request body");
+        }
+
         if (!IsSafeUrl(url))
         {
-            return Contract.Json(400, new JsonObject
+            var rejected = new JsonObject { ["error"] = "invalid request body" };
+            if (options.IncludeDetail)
             {
-                ["error"] = "invalid request body",
-                ["detail"] = "url must be an http(s) URL with a host; link-local and metadata addresses are refused",
-            });
+                rejected["detail"] = "url must be an http(s) URL with a host; link-local and metadata addresses are refused";
+            }
+
+            return Contract.Json(400, rejected);
         }
 
         if (auth.Registry(context, id) is { } denied)
@@ -77,7 +85,10 @@ public static class RegistryEndpoints
 
         if (service.State.Find(id) is { } existing && existing.Status == WorkspaceStatus.Removed)
         {
-            return Contract.Error(404, "workspace removed");
+            // §3 row 3: the real platform answers 200 and mints a token that never validates; the row stays removed.
+            return options.Quirks.AcceptRegistryCallsForRemoved
+                ? Contract.Ok(new JsonObject { ["status"] = "registered", ["auth_token"] = TokenRegistry.NewPlaintext() })
+                : Contract.Error(404, "workspace removed");
         }
 
         var (_, token) = service.Register(id, url, card.GetRawText());
@@ -99,7 +110,7 @@ public static class RegistryEndpoints
         }
 
         if (request.Object is not { } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
+            !Contract.TryString(body, "workspace_id", out var idText) || idText is null ||
             !Contract.TryNumber(body, "error_rate", out var errorRate) || !Contract.TryString(body, "sample_error", out var sampleError) ||
             !Contract.TryInt(body, "active_tasks", out var activeTasks) || !Contract.TryInt(body, "uptime_seconds", out var uptime) ||
             !Contract.TryString(body, "current_task", out var currentTask) || !Contract.TryInt(body, "monthly_spend", out var spend) ||
@@ -110,6 +121,11 @@ public static class RegistryEndpoints
             return Contract.Error(400, "invalid request body");
         }
 
+        if (Contract.ParseWorkspaceId(idText) is not { } id)
+        {
+            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "failed to update") : Contract.Error(400, "invalid request body");
+        }
+
         if (auth.Registry(context, id) is { } denied)
         {
             return denied;
@@ -117,7 +133,8 @@ public static class RegistryEndpoints
 
         if (service.State.Find(id) is not { } row || row.Status == WorkspaceStatus.Removed)
         {
-            return Contract.Error(404, "workspace not found");
+            // §3 row 3: the real platform's heartbeat is a 200 no-op for unknown and removed workspaces.
+            return options.Quirks.AcceptRegistryCallsForRemoved ? Contract.StatusOk() : Contract.Error(404, "workspace not found");
         }
 
         service.Heartbeat(row, new WorkspaceService.HeartbeatInput(
@@ -135,10 +152,15 @@ public static class RegistryEndpoints
         }
 
         if (request.Object is not { } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || Contract.ParseWorkspaceId(idText) is not { } id ||
+            !Contract.TryString(body, "workspace_id", out var idText) || idText is null ||
             !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
         {
             return Contract.Error(400, "invalid request body");
+        }
+
+        if (Contract.ParseWorkspaceId(idText) is not { } id)
+        {
+            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "failed to update card") : Contract.Error(400, "invalid request body");
         }
 
         var tokenless = options.AllowTokenlessUpdateCard && Contract.Bearer(context.Request) is null;
@@ -147,9 +169,10 @@ public static class RegistryEndpoints
             return denied;
         }
 
-        if (service.State.Find(id) is not { } row || row.Status == WorkspaceStatus.Removed)
+        if (service.State.Find(id) is not { } row || (row.Status == WorkspaceStatus.Removed && !options.Quirks.AcceptRegistryCallsForRemoved))
         {
-            return Contract.Error(404, "workspace not found");
+            // §3 row 3: the real platform answers 200 for unknown ids (no-op) and rewrites a removed workspace's card.
+            return options.Quirks.AcceptRegistryCallsForRemoved ? Contract.Ok(new JsonObject { ["status"] = "updated" }) : Contract.Error(404, "workspace not found");
         }
 
         service.UpdateCard(row, card.GetRawText());

@@ -18,9 +18,12 @@ public sealed class TokenRegistry(TimeProvider time)
     /// <summary>True while at least one live token exists anywhere (AdminAuth's fail-open check).</summary>
     public bool AnyLive => Volatile.Read(ref _live) > 0;
 
+    /// <summary>A fresh token in the platform's format (32 random bytes, base64url, 43 chars), not stored anywhere.</summary>
+    public static string NewPlaintext() => Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
     public (string Plaintext, TokenRecord Record) Mint(Guid workspaceId)
     {
-        var plaintext = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var plaintext = NewPlaintext();
         var record = new TokenRecord(Guid.NewGuid(), workspaceId, Hash(plaintext), plaintext[..8], time.GetUtcNow())
         {
             Sequence = Interlocked.Increment(ref _sequence),

@@ -64,7 +64,12 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
 
         lock (row.Gate)
         {
-            row.Url = url;
+            // §3 row 13 (quirk): the real platform keeps a provisioner-owned http://127.0.0.1… URL on register.
+            if (!(options.Quirks.KeepLoopbackUrlOnRegister && row.Url.StartsWith("http://127.0.0.1", StringComparison.Ordinal)))
+            {
+                row.Url = url;
+            }
+
             row.AgentCard = agentCard;
             row.Status = WorkspaceStatus.Online;
             row.LastHeartbeatAt = now;
@@ -142,8 +147,17 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
                     break;
                 case WorkspaceStatus.Online when wedged || (!statusManaged && input.ErrorRate >= 0.5):
                     row.Status = WorkspaceStatus.Degraded;
+                    var overThreshold = !statusManaged && input.ErrorRate >= 0.5;
+                    if (wedged && overThreshold && options.Quirks.DuplicateDegradedEvents)
+                    {
+                        // §3 row 11 (quirk): the real platform emits one event per cause.
+                        published.Add(("WORKSPACE_DEGRADED", new JsonObject { ["runtime_state"] = "wedged", ["sample_error"] = input.SampleError }));
+                        published.Add(("WORKSPACE_DEGRADED", new JsonObject { ["error_rate"] = input.ErrorRate, ["sample_error"] = input.SampleError }));
+                        break;
+                    }
+
                     var payload = new JsonObject();
-                    if (!statusManaged && input.ErrorRate >= 0.5)
+                    if (overThreshold)
                     {
                         payload["error_rate"] = input.ErrorRate;
                     }

@@ -102,7 +102,8 @@ public static class WorkspaceEndpoints
         {
             if (Contract.ParseWorkspaceId(parentText) is not { } parent || service.State.Find(parent) is not { } parentRow || parentRow.Status == WorkspaceStatus.Removed)
             {
-                return Contract.Error(400, "invalid workspace fields");
+                // §3 row 12: the real platform's foreign-key failure leaks as a 500.
+                return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "failed to create workspace") : Contract.Error(400, "invalid workspace fields");
             }
 
             parentId = parent;
@@ -143,7 +144,10 @@ public static class WorkspaceEndpoints
             r.Role = string.IsNullOrEmpty(role) ? null : role;
             r.Tier = tier is null or 0 ? 3 : (int)tier;
             r.Model = model;
-            r.Runtime = isExternal ? "external" : runtime ?? "langgraph";
+            // §3 row 1 (quirk): the real platform never persists awaiting_agent; the row stays provisioning with its
+            // old runtime, and the provision timeout fails it.
+            var notPersisted = isExternal && string.IsNullOrEmpty(url) && options.Quirks.AwaitingAgentNotPersisted;
+            r.Runtime = isExternal && !notPersisted ? "external" : runtime ?? "langgraph";
             r.Template = template;
             r.ParentId = parentId;
             r.WorkspaceDir = workspaceDir;
@@ -153,7 +157,7 @@ public static class WorkspaceEndpoints
             r.X = x;
             r.Y = y;
             r.Secrets = secrets;
-            r.Status = isExternal ? (string.IsNullOrEmpty(url) ? WorkspaceStatus.AwaitingAgent : WorkspaceStatus.Online) : WorkspaceStatus.Provisioning;
+            r.Status = isExternal && !notPersisted ? (string.IsNullOrEmpty(url) ? WorkspaceStatus.AwaitingAgent : WorkspaceStatus.Online) : WorkspaceStatus.Provisioning;
             if (isExternal && !string.IsNullOrEmpty(url))
             {
                 r.Url = url;

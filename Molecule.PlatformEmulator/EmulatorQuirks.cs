@@ -1,0 +1,64 @@
+namespace Molecule.PlatformEmulator;
+
+/// <summary>
+/// The real platform's wire-visible defects and quirks the emulator can reproduce (contract §3). <c>Emulator:Fidelity</c>
+/// = <c>Strict</c> turns every one on; an explicit <c>Emulator:Quirks:&lt;Name&gt;</c> wins either way.
+/// </summary>
+public sealed record EmulatorQuirks
+{
+    /// <summary>Row 1: an external create without <c>url</c> answers <c>awaiting_agent</c> but the row stays <c>provisioning</c>.</summary>
+    public bool AwaitingAgentNotPersisted { get; init; }
+
+    /// <summary>Row 3: heartbeat/update-card for unknown or removed ids answer 200 and do nothing; register for a removed id mints a token.</summary>
+    public bool AcceptRegistryCallsForRemoved { get; init; }
+
+    /// <summary>Row 10: <c>X-Timeout: N</c> only lifts the 30-minute ceiling instead of becoming the ceiling.</summary>
+    public bool XTimeoutOnlyLiftsCeiling { get; init; }
+
+    /// <summary>Row 11: a heartbeat both wedged and over the error threshold emits two <c>WORKSPACE_DEGRADED</c> events.</summary>
+    public bool DuplicateDegradedEvents { get; init; }
+
+    /// <summary>Row 12: datastore errors leak as 500 (non-UUID ids on the registry and proxy, an unknown parent on create).</summary>
+    public bool DatastoreErrorsAs500 { get; init; }
+
+    /// <summary>Row 13: register keeps a stored URL that starts with <c>http://127.0.0.1</c>.</summary>
+    public bool KeepLoopbackUrlOnRegister { get; init; }
+
+    /// <summary>The quirks of §3 this emulator does not reproduce; asking for one explicitly is a startup error.</summary>
+    public static readonly IReadOnlyList<string> NotEmulated =
+    [
+        "OneShotLiveness",            // row 2
+        "BufferStreamingResponses",   // row 7
+        "TruncateOversizedRequests",  // row 9
+        "RegisteredUrlExpires",       // row 14
+    ];
+
+    public static EmulatorQuirks Load(IConfiguration configuration, bool strict)
+    {
+        foreach (var name in NotEmulated)
+        {
+            if (string.Equals(configuration[$"Emulator:Quirks:{name}"], "true", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"Emulator:Quirks:{name} is not emulated by this version of the emulator; remove the setting (see the contract, section 3).");
+            }
+        }
+
+        return new EmulatorQuirks
+        {
+            AwaitingAgentNotPersisted = Flag(configuration, nameof(AwaitingAgentNotPersisted), strict),
+            AcceptRegistryCallsForRemoved = Flag(configuration, nameof(AcceptRegistryCallsForRemoved), strict),
+            XTimeoutOnlyLiftsCeiling = Flag(configuration, nameof(XTimeoutOnlyLiftsCeiling), strict),
+            DuplicateDegradedEvents = Flag(configuration, nameof(DuplicateDegradedEvents), strict),
+            DatastoreErrorsAs500 = Flag(configuration, nameof(DatastoreErrorsAs500), strict),
+            KeepLoopbackUrlOnRegister = Flag(configuration, nameof(KeepLoopbackUrlOnRegister), strict),
+        };
+    }
+
+    private static bool Flag(IConfiguration configuration, string name, bool strict) => configuration[$"Emulator:Quirks:{name}"] switch
+    {
+        null or "" => strict,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new InvalidOperationException($"Emulator:Quirks:{name} must be true or false; got '{text}'."),
+    };
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Molecule.PlatformEmulator.Events;
+
+namespace Molecule.PlatformEmulator.Tests;
+
+/// <summary>The emulator with <c>Emulator:Fidelity=Strict</c>: the real platform's quirks of contract §3 reproduced.</summary>
+public sealed class StrictEmulatorFactory : WebApplicationFactory<Program>
+{
+    public const string AdminToken = "strict-admin-token-0123456789";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ADMIN_TOKEN", AdminToken);
+        builder.UseSetting("RATE_LIMIT", "0");
+        builder.UseSetting("Emulator:Fidelity", "Strict");
+        builder.UseSetting("Emulator:Liveness:SweepIntervalSeconds", "3600");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+}
+
+public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture<StrictEmulatorFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string path, string? body = null, string? bearer = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        using var response = await _client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string Register(string id, string url = "http://agent.example:8000") =>
+        $$$"""{"id":"{{{id}}}","url":"{{{url}}}","agent_card":{"name":"strict"}}""";
+
+    [Fact]
+    public async Task An_external_create_without_url_answers_awaiting_agent_but_the_row_stays_provisioning()
+    {
+        var (status, body) = await SendAsync(HttpMethod.Post, "/workspaces", """{"name":"ext","external":true}""", StrictEmulatorFactory.AdminToken);
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        using var created = JsonDocument.Parse(body);
+        Assert.Equal("awaiting_agent", created.RootElement.GetProperty("status").GetString());
+        var id = created.RootElement.GetProperty("id").GetString();
+        using var row = JsonDocument.Parse((await SendAsync(HttpMethod.Get, $"/workspaces/{id}")).Body);
+        Assert.Equal("provisioning", row.RootElement.GetProperty("status").GetString());
+        Assert.Equal("langgraph", row.RootElement.GetProperty("runtime").GetString());
+    }
+
+    [Fact]
+    public async Task Registry_calls_for_unknown_and_removed_workspaces_succeed_as_on_the_real_platform()
+    {
+        var unknown = Guid.NewGuid().ToString();
+        Assert.Equal((HttpStatusCode.OK, """{"status":"ok"}"""), await SendAsync(HttpMethod.Post, "/registry/heartbeat", $$"""{"workspace_id":"{{unknown}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, "/registry/update-card", $$$"""{"workspace_id":"{{{unknown}}}","agent_card":{"name":"x"}}""")).Status);
+
+        var id = Guid.NewGuid().ToString();
+        var first = await SendAsync(HttpMethod.Post, "/registry/register", Register(id));
+        var token = JsonDocument.Parse(first.Body).RootElement.GetProperty("auth_token").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, $"/workspaces/{id}", bearer: StrictEmulatorFactory.AdminToken)).Status);
+
+        var again = await SendAsync(HttpMethod.Post, "/registry/register", Register(id));
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        var useless = JsonDocument.Parse(again.Body).RootElement.GetProperty("auth_token").GetString()!;
+        Assert.Equal(43, useless.Length);
+        Assert.NotEqual(token, useless);
+        Assert.Equal("removed", JsonDocument.Parse((await SendAsync(HttpMethod.Get, $"/workspaces/{id}")).Body).RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Get, $"/workspaces/{id}/state", bearer: useless)).Status);   // it never validates
+    }
+
+    [Theory]
+    [InlineData("/registry/register", """{"id":"not-a-uuid","url":"http://agent.example:8000","agent_card":{}}""", "registration failed")]
+    [InlineData("/registry/heartbeat", """{"workspace_id":"not-a-uuid"}""", "failed to update")]
+    [InlineData("/registry/update-card", """{"workspace_id":"not-a-uuid","agent_card":{}}""", "failed to update card")]
+    [InlineData("/workspaces/not-a-uuid/a2a", """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{}}""", "lookup failed")]
+    public async Task Datastore_errors_leak_as_500_with_the_real_texts(string path, string body, string error)
+    {
+        var (status, text) = await SendAsync(HttpMethod.Post, path, body);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Equal($$"""{"error":"{{error}}"}""", text);
+    }
+
+    [Fact]
+    public async Task Create_with_an_unknown_parent_is_a_500()
+    {
+        var (status, text) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"orphan","parent_id":"{{Guid.NewGuid()}}"}""", StrictEmulatorFactory.AdminToken);
+
+        Assert.Equal((HttpStatusCode.InternalServerError, """{"error":"failed to create workspace"}"""), (status, text));
+    }
+
+    [Fact]
+    public async Task A_wedged_heartbeat_over_the_threshold_emits_two_degraded_events()
+    {
+        var id = Guid.NewGuid();
+        var token = JsonDocument.Parse((await SendAsync(HttpMethod.Post, "/registry/register", Register(id.ToString()))).Body).RootElement.GetProperty("auth_token").GetString();
+        using var events = factory.Services.GetRequiredService<EventBus>().Subscribe(e => e.WorkspaceId == id && e.Type == "WORKSPACE_DEGRADED", "test");
+
+        await SendAsync(HttpMethod.Post, "/registry/heartbeat", $$"""{"workspace_id":"{{id}}","error_rate":0.9,"runtime_state":"wedged","sample_error":"stuck"}""", token);
+
+        Assert.True(events.Reader.TryRead(out var first));
+        Assert.True(events.Reader.TryRead(out var second));
+        Assert.Equal("wedged", (string)first.Payload["runtime_state"]!);
+        Assert.Equal(0.9, (double)second.Payload["error_rate"]!);
+    }
+
+    [Fact]
+    public async Task Register_keeps_a_stored_loopback_url_and_errors_carry_no_detail()
+    {
+        var id = Guid.NewGuid().ToString();
+        var token = JsonDocument.Parse((await SendAsync(HttpMethod.Post, "/registry/register", Register(id, "http://127.0.0.1:8000"))).Body).RootElement.GetProperty("auth_token").GetString();
+
+        await SendAsync(HttpMethod.Post, "/registry/register", Register(id, "http://agent.example:9000"), token);
+        Assert.Equal("http://127.0.0.1:8000", JsonDocument.Parse((await SendAsync(HttpMethod.Get, $"/workspaces/{id}")).Body).RootElement.GetProperty("url").GetString());
+
+        var unsafeUrl = await SendAsync(HttpMethod.Post, "/registry/register", Register(Guid.NewGuid().ToString(), "http://169.254.169.254/latest"));
+        Assert.Equal((HttpStatusCode.BadRequest, """{"error":"invalid request body"}"""), unsafeUrl);
+    }
+
+    [Fact]
+    public void Explicit_quirk_keys_win_over_the_fidelity_and_unsupported_ones_fail_at_start()
+    {
+        static EmulatorOptions Load(params (string Key, string Value)[] settings) => EmulatorOptions.Load(
+            new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
+
+        var compatible = Load();
+        Assert.False(compatible.Strict);
+        Assert.Null(compatible.LoopbackRewriteHost);
+        Assert.False(compatible.Quirks.DatastoreErrorsAs500);
+
+        var strict = Load(("Emulator:Fidelity", "Strict"), ("Emulator:Quirks:DatastoreErrorsAs500", "false"));
+        Assert.Equal("host.docker.internal", strict.LoopbackRewriteHost);
+        Assert.True(strict.Quirks.AcceptRegistryCallsForRemoved);
+        Assert.False(strict.Quirks.DatastoreErrorsAs500);
+        Assert.False(strict.IncludeDetail);
+
+        Assert.Contains("OneShotLiveness", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "true"))).Message, StringComparison.Ordinal);
+        Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Strict"))).Message, StringComparison.Ordinal);
+        Assert.Contains("Fidelity", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
+    }
+}
