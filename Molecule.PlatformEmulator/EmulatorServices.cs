@@ -24,6 +24,7 @@ public static partial class EmulatorServices
         builder.Services.AddSingleton<WorkspaceService>();
         builder.Services.AddSingleton<ActivityLog>();
         builder.Services.AddSingleton<FaultStore>();
+        builder.Services.AddSingleton<Proxy.A2AQueue>();
         builder.Services.AddHostedService<LivenessMonitor>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy

@@ -15,7 +15,7 @@ public sealed record PlatformEvent(string Id, string Type, Guid WorkspaceId, Dat
         ["workspace_id"] = WorkspaceId.ToString(),
         ["timestamp"] = Contract.Timestamp(Timestamp),
         ["payload"] = Payload.DeepClone(),
-    }.ToJsonString();
+    }.ToJsonString(Contract.WireOptions);
 
     public JsonObject PersistedRow() => new()
     {

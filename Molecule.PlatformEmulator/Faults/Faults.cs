@@ -154,7 +154,7 @@ public sealed partial class FaultInjectionMiddleware(RequestDelegate next, Fault
 
                 break;
             default:
-                var body = rule.Body ?? new JsonObject { ["error"] = "injected fault", ["fault_id"] = rule.Id }.ToJsonString();
+                var body = rule.Body ?? new JsonObject { ["error"] = "injected fault", ["fault_id"] = rule.Id }.ToJsonString(Contract.WireOptions);
                 context.Response.StatusCode = rule.Status;
                 context.Response.ContentType = "application/json; charset=utf-8";
                 if (rule.Status is 429 or 503)
@@ -227,18 +227,20 @@ public static class EmulatorEndpoints
         }
 
         var group = routes.MapGroup("/_emulator").WithTags("Emulator");
-        group.MapPost("/reset", (HttpContext c, PlatformAuth auth, WorkspaceService service, FaultStore faults, Workspaces.ActivityLog activity) =>
+        group.MapPost("/reset", (HttpContext c, PlatformAuth auth, WorkspaceService service, FaultStore faults, Workspaces.ActivityLog activity, Proxy.A2AQueue queue) =>
             Admin(c, auth, () =>
             {
                 service.Reset();
                 faults.Clear();
                 activity.Clear();
+                queue.Clear();
                 return Contract.Ok(new JsonObject { ["status"] = "reset" });
             }));
-        group.MapPost("/outage", (HttpContext c, PlatformAuth auth, WorkspaceService service) =>
+        group.MapPost("/outage", (HttpContext c, PlatformAuth auth, WorkspaceService service, Proxy.A2AQueue queue) =>
             Admin(c, auth, () =>
             {
                 service.Outage();
+                queue.Clear();
                 return Contract.Ok(new JsonObject { ["status"] = "outage" });
             }));
         group.MapPost("/workspaces/{id}/status", SetStatus);

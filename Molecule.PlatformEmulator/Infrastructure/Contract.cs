@@ -11,8 +11,17 @@ public static class Contract
 {
     private static readonly byte[] OkBody = """{"status":"ok"}"""u8.ToArray();
 
+    /// <summary>
+    /// How the platform writes JSON: non-ASCII text as UTF-8 ("workspace agent busy — …"), only HTML-sensitive
+    /// characters escaped, as Go's encoder does.
+    /// </summary>
+    public static readonly JsonSerializerOptions WireOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+
     public static IResult Json(int status, JsonNode? body, IDictionary<string, string>? headers = null) =>
-        new JsonBytesResult(status, Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "null"), headers);
+        new JsonBytesResult(status, Encoding.UTF8.GetBytes(body?.ToJsonString(WireOptions) ?? "null"), headers);
 
     public static IResult Error(int status, string error) => Json(status, new JsonObject { ["error"] = error });
 

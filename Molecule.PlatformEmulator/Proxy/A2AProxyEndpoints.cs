@@ -46,7 +46,8 @@ public static partial class A2AProxyEndpoints
     }
 
     private static async Task ForwardAsync(string id, HttpContext context, PlatformAuth auth, PlatformState state, EventBus events,
-        ActivityLog activity, EmulatorOptions options, IHttpForwarder forwarder, EmulatorMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+        ActivityLog activity, EmulatorOptions options, IHttpForwarder forwarder, EmulatorMetrics metrics, TimeProvider time, ILoggerFactory loggers,
+        A2AQueue queue)
     {
         // 1. X-Timeout
         TimeSpan? ceiling = null;
@@ -193,21 +194,42 @@ public static partial class A2AProxyEndpoints
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             var busy = error is ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled or ForwarderError.ResponseBodyCanceled ||
-                       deadline.IsCancellationRequested;
+                       deadline.IsCancellationRequested || IsBusyClass(context.Features.Get<IForwarderErrorFeature>()?.Exception);
             context.Response.Body = capture.Inner;
             outcome = busy ? "busy" : "unreachable";
-            if (busy)
+            if (!busy)
+            {
+                await Contract.Error(502, "failed to reach workspace agent").ExecuteAsync(context);
+            }
+            else if (HasCapability(row, "session"))
+            {
+                await Contract.Json(503, new JsonObject
+                {
+                    ["error"] = "workspace agent busy — adapter handles retry (native_session)",
+                    ["busy"] = true,
+                    ["retry_after"] = 30,
+                    ["native_session"] = true,
+                }, RetryAfter30).ExecuteAsync(context);
+            }
+            else if (queue.Enqueue(workspaceId, forwardedBody, method, MessageIdOf(forwardedBody)) is { } queued)
+            {
+                outcome = "queued";
+                await Contract.Json(202, new JsonObject
+                {
+                    ["queued"] = true,
+                    ["queue_id"] = queued.Call.Id.ToString(),
+                    ["queue_depth"] = queued.Depth,
+                    ["message"] = "workspace agent busy — request queued, will dispatch when capacity available",
+                }).ExecuteAsync(context);
+            }
+            else
             {
                 await Contract.Json(503, new JsonObject
                 {
                     ["error"] = "workspace agent busy — retry after a short backoff",
                     ["busy"] = true,
                     ["retry_after"] = 30,
-                }, new Dictionary<string, string> { ["Retry-After"] = "30" }).ExecuteAsync(context);
-            }
-            else
-            {
-                await Contract.Error(502, "failed to reach workspace agent").ExecuteAsync(context);
+                }, RetryAfter30).ExecuteAsync(context);
             }
         }
         else if (transformer.AgentError is { } agentError)
@@ -252,6 +274,48 @@ public static partial class A2AProxyEndpoints
                 callerRow.LastOutboundAt = time.GetUtcNow();
             }
         }
+    }
+
+    private static readonly Dictionary<string, string> RetryAfter30 = new() { ["Retry-After"] = "30" };
+
+    /// <summary>
+    /// Busy class per the contract: the agent accepted the connection but gave no answer (EOF or reset before a
+    /// response). A refused connection, DNS or TLS failure is "unreachable" (502) instead.
+    /// </summary>
+    private static bool IsBusyClass(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                    return true;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
+                    return false;
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasCapability(WorkspaceRow row, string name)
+    {
+        lock (row.Gate)
+        {
+            return row.Capabilities.TryGetValue(name, out var enabled) && enabled;
+        }
+    }
+
+    private static string? MessageIdOf(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
+               p.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object &&
+               m.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
     }
 
     /// <summary>
@@ -304,7 +368,7 @@ public static partial class A2AProxyEndpoints
             message2["messageId"] = Guid.NewGuid().ToString();
         }
 
-        return (Encoding.UTF8.GetBytes(request.ToJsonString()), method);
+        return (Encoding.UTF8.GetBytes(request.ToJsonString(Contract.WireOptions)), method);
     }
 
     /// <summary>The workspace's card through the proxy, with its URLs rewritten to the proxied address.</summary>

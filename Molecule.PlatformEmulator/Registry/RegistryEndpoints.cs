@@ -101,7 +101,7 @@ public static class RegistryEndpoints
         return Contract.Ok(result);
     }
 
-    private static async Task<IResult> Heartbeat(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
+    private static async Task<IResult> Heartbeat(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, Proxy.A2AQueue queue)
     {
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
         if (request.TooLarge)
@@ -140,6 +140,16 @@ public static class RegistryEndpoints
         service.Heartbeat(row, new WorkspaceService.HeartbeatInput(
             errorRate ?? 0, sampleError ?? "", (int)(activeTasks ?? 0), uptime ?? 0, currentTask ?? "", spend, runtimeState ?? "",
             metadata.ValueKind == JsonValueKind.Object ? (JsonObject?)JsonNode.Parse(metadata.GetRawText()) : null));
+
+        // Spare capacity reported: the platform drains one queued A2A call (contract §2.10).
+        string rowUrl;
+        int maxTasks;
+        lock (row.Gate)
+        {
+            (rowUrl, maxTasks) = (row.Url, row.MaxConcurrentTasks);
+        }
+
+        queue.OnHeartbeat(id, rowUrl, (int)(activeTasks ?? 0), maxTasks);
         return Contract.StatusOk();
     }
 

@@ -321,6 +321,8 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     private WebApplication? _agent;
     private string _agentUrl = "";
     private readonly List<string> _received = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public async Task InitializeAsync()
     {
@@ -342,6 +344,15 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
                 await context.Response.Body.FlushAsync();
                 await Task.Delay(1500);
                 await context.Response.WriteAsync("data: {\"n\":2}\n\n");
+                return;
+            }
+
+            // "busy-always" never answers (the connection drops before a response); "busy-once" does so only the
+            // first time a given body arrives, so a queued redelivery succeeds.
+            var firstTime = _seen.TryAdd(body, true);
+            if (body.Contains("busy-always", StringComparison.Ordinal) || (body.Contains("busy-once", StringComparison.Ordinal) && firstTime))
+            {
+                context.Abort();
                 return;
             }
 
@@ -419,6 +430,100 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
         Assert.Equal("data: {\"n\":1}", first);
         Assert.True(firstAt < TimeSpan.FromSeconds(1.2), $"first event after {firstAt}: buffered");
         Assert.Contains("\"n\":2", rest, StringComparison.Ordinal);
+    }
+
+    private async Task<(string Id, string Token)> RegisterWithTokenAsync(string url)
+    {
+        var id = Guid.NewGuid().ToString();
+        using var response = await _client.PostAsync("/registry/register",
+            new StringContent($$$"""{"id":"{{{id}}}","url":"{{{url}}}","agent_card":{"name":"agent"}}""", Encoding.UTF8, "application/json"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (id, body.RootElement.GetProperty("auth_token").GetString()!);
+    }
+
+    private async Task HeartbeatAsync((string Id, string Token) workspace, string extra = "")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/heartbeat")
+        {
+            Content = new StringContent($$"""{"workspace_id":"{{workspace.Id}}","active_tasks":0{{extra}}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", workspace.Token);
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static StringContent Send(string text, string messageId) => new(
+        $$$$"""{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"messageId":"{{{{messageId}}}}","role":"user","parts":[{"kind":"text","text":"{{{{text}}}}"}]}}}""",
+        Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task A_busy_agent_gets_the_call_queued_202_and_the_next_heartbeat_with_capacity_delivers_it()
+    {
+        var workspace = await RegisterWithTokenAsync(_agentUrl);
+        var messageId = Guid.NewGuid().ToString();
+
+        using var busy = await _client.PostAsync($"/workspaces/{workspace.Id}/a2a", Send("busy-once", messageId));
+        var answer = JsonDocument.Parse(await busy.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.Accepted, busy.StatusCode);
+        Assert.True(answer.GetProperty("queued").GetBoolean());
+        Assert.True(Guid.TryParse(answer.GetProperty("queue_id").GetString(), out _));
+        Assert.Equal(1, answer.GetProperty("queue_depth").GetInt32());
+        Assert.Equal("workspace agent busy — request queued, will dispatch when capacity available", answer.GetProperty("message").GetString());
+        int Deliveries()
+        {
+            lock (_received)
+            {
+                return _received.Count(b => b.Contains(messageId, StringComparison.Ordinal));
+            }
+        }
+
+        Assert.Equal(1, Deliveries());
+
+        await HeartbeatAsync(workspace);   // active_tasks 0 < max_concurrent_tasks 1: one item is dispatched
+        var deadline = DateTime.UtcNow + Timeout;
+        while (Deliveries() < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, Deliveries());
+        var queue = factory.Services.GetRequiredService<Proxy.A2AQueue>();
+        while (queue.Depth(Guid.Parse(workspace.Id)) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, queue.Depth(Guid.Parse(workspace.Id)));   // delivered, not re-queued
+    }
+
+    [Fact]
+    public async Task The_queue_is_idempotent_on_message_id()
+    {
+        var workspace = await RegisterWithTokenAsync(_agentUrl);
+        var messageId = Guid.NewGuid().ToString();
+
+        using var first = await _client.PostAsync($"/workspaces/{workspace.Id}/a2a", Send("busy-always", messageId));
+        using var second = await _client.PostAsync($"/workspaces/{workspace.Id}/a2a", Send("busy-always", messageId));
+
+        var a = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        var b = JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(a.GetProperty("queue_id").GetString(), b.GetProperty("queue_id").GetString());
+        Assert.Equal(1, b.GetProperty("queue_depth").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_busy_agent_with_the_session_capability_gets_503_native_session()
+    {
+        var workspace = await RegisterWithTokenAsync(_agentUrl);
+        await HeartbeatAsync(workspace, ""","runtime_metadata":{"capabilities":{"session":true}}""");
+
+        using var busy = await _client.PostAsync($"/workspaces/{workspace.Id}/a2a", Send("busy-always", Guid.NewGuid().ToString()));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.Equal("30", busy.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("""{"error":"workspace agent busy — adapter handles retry (native_session)","busy":true,"retry_after":30,"native_session":true}""",
+            await busy.Content.ReadAsStringAsync());
     }
 
     [Fact]
