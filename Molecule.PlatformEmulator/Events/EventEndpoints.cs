@@ -31,7 +31,7 @@ public static class EventEndpoints
         Guid? filter = null;
         if (workspaceId is not null)
         {
-            if (!Guid.TryParse(workspaceId, out var id))
+            if (Contract.ParseWorkspaceId(workspaceId) is not { } id)
             {
                 return Contract.Error(400, "invalid workspace ID");
             }
@@ -67,7 +67,7 @@ public static class EventEndpoints
         var workspaceHeader = context.Request.Headers["X-Workspace-ID"].ToString();
         if (workspaceHeader.Length > 0)
         {
-            if (!Guid.TryParse(workspaceHeader, out var agent))
+            if (Contract.ParseWorkspaceId(workspaceHeader) is not { } agent)
             {
                 await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
                 return;
@@ -135,7 +135,7 @@ public static class EventEndpoints
 
     private static async Task StreamAsync(string id, HttpContext context, PlatformAuth auth, EventBus bus)
     {
-        Guid? guid = Guid.TryParse(id, out var parsed) ? parsed : null;
+        var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
         {
             await denied.ExecuteAsync(context);

@@ -269,7 +269,7 @@ public static class EmulatorEndpoints
             return Contract.TooLarge();
         }
 
-        if (!Guid.TryParse(id, out var guid))
+        if (Contract.ParseWorkspaceId(id) is not { } guid)
         {
             return Contract.Error(400, "invalid workspace ID");
         }
@@ -328,7 +328,7 @@ public static class EmulatorEndpoints
         Guid? workspaceId = null;
         if (workspaceText is not null)
         {
-            if (!Guid.TryParse(workspaceText, out var parsed))
+            if (Contract.ParseWorkspaceId(workspaceText) is not { } parsed)
             {
                 return Contract.Error(400, "workspace_id must be a UUID");
             }

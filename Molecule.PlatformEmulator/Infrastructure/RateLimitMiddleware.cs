@@ -12,6 +12,7 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private long _requests;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -25,6 +26,11 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
         var limit = options.RateLimit;
         var now = time.GetUtcNow();
         var key = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (Interlocked.Increment(ref _requests) % 4096 == 0)
+        {
+            EvictIdle(now, limit);
+        }
+
         var bucket = _buckets.GetOrAdd(key, _ => new Bucket(limit, now));
         double remaining;
         bool allowed;
@@ -56,6 +62,27 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// Drops buckets that have refilled completely (idle for a full minute): they hold nothing a new bucket would not,
+    /// so many distinct clients cannot grow the table without bound.
+    /// </summary>
+    private void EvictIdle(DateTimeOffset now, int limit)
+    {
+        foreach (var (key, bucket) in _buckets)
+        {
+            bool idle;
+            lock (bucket)
+            {
+                idle = now - bucket.Updated >= TimeSpan.FromMinutes(1) || bucket.Tokens + ((now - bucket.Updated).TotalMinutes * limit) >= limit;
+            }
+
+            if (idle)
+            {
+                _buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket));
+            }
+        }
     }
 
     private sealed class Bucket(double tokens, DateTimeOffset updated)

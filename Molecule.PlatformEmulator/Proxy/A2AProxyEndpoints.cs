@@ -76,7 +76,7 @@ public static partial class A2AProxyEndpoints
                 return;
             }
 
-            if (Guid.TryParse(callerText, out var c))
+            if (Contract.ParseWorkspaceId(callerText) is { } c)
             {
                 caller = c;
             }
@@ -89,7 +89,7 @@ public static partial class A2AProxyEndpoints
                     return;
                 }
 
-                if (caller is null || !Guid.TryParse(id, out var target) || !state.CanCommunicate(caller.Value, target))
+                if (caller is null || Contract.ParseWorkspaceId(id) is not { } target || !state.CanCommunicate(caller.Value, target))
                 {
                     await Contract.Error(403, "access denied: workspaces cannot communicate per hierarchy rules").ExecuteAsync(context);
                     return;
@@ -374,7 +374,7 @@ public static partial class A2AProxyEndpoints
     /// <summary>The workspace's card through the proxy, with its URLs rewritten to the proxied address.</summary>
     private static async Task CardAsync(string id, HttpContext context, PlatformState state)
     {
-        if (!Guid.TryParse(id, out var guid) || state.Find(guid) is not { } row)
+        if (Contract.ParseWorkspaceId(id) is not { } guid || state.Find(guid) is not { } row)
         {
             await Contract.Error(404, "workspace not found").ExecuteAsync(context);
             return;
