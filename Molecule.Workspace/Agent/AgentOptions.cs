@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Molecule.Workspace.Agent;
 
@@ -20,7 +21,7 @@ public sealed class AgentOptions
     /// <summary><c>echo</c> (default, deterministic, no network) or <c>chat</c> (an OpenAI-compatible model).</summary>
     [Required] public string Kind { get; set; } = "echo";
 
-    public List<SkillOptions> Skills { get; set; } = [];
+    [ValidateEnumeratedItems] public List<SkillOptions> Skills { get; set; } = [];
 
     public List<string> DefaultInputModes { get; set; } = ["text/plain"];
 
@@ -30,12 +31,12 @@ public sealed class AgentOptions
     [Range(1024, 64 * 1024 * 1024)] public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Comment lines on long streams so proxies keep them open.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")] public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+    [TimeSpanRange("00:00:01", "00:10:00")] public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>0.3 blocking sends that complete answer with the agent's Message (what the platform's peers read), or with the Task.</summary>
     public bool LegacyBlockingSendReturnsMessage { get; set; } = true;
 
-    public ChatOptions Chat { get; set; } = new();
+    [ValidateObjectMembers] public ChatOptions Chat { get; set; } = new();
 }
 
 public sealed class SkillOptions

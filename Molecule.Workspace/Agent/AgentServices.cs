@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.ClientModel;
-using System.ComponentModel.DataAnnotations;
 using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -25,10 +24,9 @@ public static class AgentServices
         var agent = new AgentOptions();
         builder.Configuration.GetSection(AgentOptions.SectionName).Bind(agent);
         ApplyFlatSettings(agent, builder.Configuration);
-        var problems = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(agent, new ValidationContext(agent), problems, validateAllProperties: true))
+        if (new AgentOptionsAnnotations().Validate(null, agent) is { Failed: true } annotated)
         {
-            throw new WorkspaceConfigurationException(string.Join(" ", problems.Select(p => $"Agent:{string.Join(",", p.MemberNames)}: {p.ErrorMessage}")));
+            throw new WorkspaceConfigurationException(string.Join(" ", annotated.Failures));
         }
 
         if (new AgentOptionsValidator().Validate(null, agent) is { Failed: true } invalid)
@@ -40,8 +38,8 @@ public static class AgentServices
 
         builder.Services.AddOptions<TaskStoreOptions>()
             .BindConfiguration(TaskStoreOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TaskStoreOptions>, TaskStoreOptionsAnnotations>();
 
         builder.Services.AddSingleton<AgentCard>();
         builder.Services.AddSingleton<TaskManager>();

@@ -1,12 +1,15 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Molecule.Workspace.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Molecule.Platform.Client;
 using Molecule.Workspace.Agent.Agents;
 using Molecule.Workspace.Agent.Tasks;
+using Molecule.Workspace.Agent;
 using Molecule.Workspace.ControlPlane;
+using Molecule.Workspace.Tests.Infrastructure;
 
 namespace Molecule.Workspace.Tests;
 
@@ -105,6 +108,42 @@ public sealed class UnitTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static WebApplicationBuilder AgentBuilder(string key, string value)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = "0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c",
+            ["CONFIGS_DIR"] = Path.GetTempPath(),
+            [key] = value,
+        });
+        return builder;
+    }
+
+    [Theory]
+    [InlineData("Agent:MaxRequestBodyBytes", "10", "MaxRequestBodyBytes")]
+    [InlineData("Agent:KeepAliveInterval", "00:30:00", "KeepAliveInterval")]
+    [InlineData("Agent:Skills:0:Name", "no id", "Skills[0].Id")]
+    [InlineData("Agent:Chat:HistoryMessages", "1", "Chat.HistoryMessages")]
+    public void Agent_settings_out_of_range_stop_the_start_with_a_message_naming_them(string key, string value, string named)
+    {
+        var error = Assert.Throws<WorkspaceConfigurationException>(() => AgentBuilder(key, value).AddAgent());
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Task_store_settings_are_validated_at_start()
+    {
+        var builder = AgentBuilder("Agent:Tasks:CancelWait", "00:05:00");
+        builder.AddAgent();
+        using var app = builder.Build();
+
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IOptions<TaskStoreOptions>>().Value);
+        Assert.Contains("CancelWait", error.Message, StringComparison.Ordinal);
+        Assert.Contains("00:01:00", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
