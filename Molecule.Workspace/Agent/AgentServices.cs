@@ -26,7 +26,8 @@ public static class AgentServices
         ApplyFlatSettings(agent, builder.Configuration);
         if (new AgentOptionsAnnotations().Validate(null, agent) is { Failed: true } annotated)
         {
-            throw new WorkspaceConfigurationException(string.Join(" ", annotated.Failures));
+            // "Agent:KeepAliveInterval: The field … must be between …": the configuration key (env form Agent__…) first.
+            throw new WorkspaceConfigurationException(string.Join(" ", annotated.Failures.Select(f => $"{AgentOptions.SectionName}:{f}")));
         }
 
         if (new AgentOptionsValidator().Validate(null, agent) is { Failed: true } invalid)
