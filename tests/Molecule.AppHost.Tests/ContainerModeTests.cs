@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
@@ -27,7 +25,7 @@ public sealed class ContainerModeTests
         [
             "--Molecule:WorkspaceMode=container",
             $"--Molecule:WorkspaceImage={Podman.WorkspaceImage}",
-            $"--Molecule:PlatformPort={FreePort()}",
+            $"--Molecule:PlatformPort={TestPorts.FreeText(IPAddress.Any)}",
             "--Molecule:HeartbeatInterval=00:00:01",
             "--DcpPublisher:ContainerRuntime=podman",
         ], cts.Token);
@@ -74,12 +72,5 @@ public sealed class ContainerModeTests
         {
             await app.StopAsync().WaitAsync(Wait);
         }
-    }
-
-    private static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
     }
 }

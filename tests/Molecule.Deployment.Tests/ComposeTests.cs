@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Molecule.Deployment.Tests.Infrastructure;
 using Molecule.Testing;
@@ -16,13 +15,13 @@ public sealed class ComposeTests
     {
         var project = $"moleculetest{Guid.NewGuid():N}"[..20];
         var workspaceId = Guid.NewGuid().ToString();
-        var platformPort = FreePort();
+        var platformPort = TestPorts.Free(IPAddress.Any);
         var environment = new Dictionary<string, string>
         {
             ["ADMIN_TOKEN"] = "compose-test-admin-token-0123456789",
             ["WORKSPACE_ID"] = workspaceId,
             ["PLATFORM_PORT"] = platformPort.ToString(CultureInfo.InvariantCulture),
-            ["WORKSPACE_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["WORKSPACE_PORT"] = TestPorts.Free(IPAddress.Any).ToString(CultureInfo.InvariantCulture),
             ["WORKSPACE_IMAGE"] = Podman.WorkspaceImage,
             ["EMULATOR_IMAGE"] = Podman.EmulatorImage,
         };
@@ -73,11 +72,4 @@ public sealed class ComposeTests
 
     private static Task<ProcessResult> Compose(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Podman.RunToolAsync("podman-compose", environment, TimeSpan.FromMinutes(2), args);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Molecule.Deployment.Tests.Infrastructure;
+using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests;
 
@@ -17,7 +17,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
 {
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-recovery-").FullName;
     private readonly StringBuilder _log = new();
-    private readonly int _port = FreePort();
+    private readonly int _port = TestPorts.Free();
     private Process? _workspace;
     private string _id = "";
 
@@ -149,12 +149,5 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
                 _log.AppendLine(line);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

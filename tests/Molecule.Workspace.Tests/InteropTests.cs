@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Molecule.Workspace.Tests.Infrastructure;
+using Molecule.Testing;
 
 namespace Molecule.Workspace.Tests;
 
@@ -17,7 +16,7 @@ public sealed class InteropTests
     [InteropFact]
     public async Task The_a2a_js_sdk_client_passes_every_interop_check()
     {
-        var port = FreePort();
+        var port = TestPorts.FreeText();
         var configs = Directory.CreateTempSubdirectory("molecule-interop-").FullName;
         var workspace = StartProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll")], new()
         {
@@ -86,12 +85,6 @@ public sealed class InteropTests
         return Process.Start(info)!;
     }
 
-    private static string FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-    }
 }
 
 /// <summary>Runs when Node.js and tests/interop's npm dependencies are installed; skipped with the reason otherwise.</summary>

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Molecule.Workspace.Tests.Infrastructure;
+using Molecule.Testing;
 
 namespace Molecule.Workspace.Tests;
 
@@ -50,12 +50,6 @@ public sealed class ProcessTests : IAsyncLifetime
         Directory.Delete(_configs, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private const string HealthProbeCommand = "probe";
 
@@ -85,7 +79,7 @@ public sealed class ProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_workspace_id_exits_non_zero_with_one_line_naming_it()
     {
-        using var process = Start(new() { ["PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), ["CONFIGS_DIR"] = _configs });
+        using var process = Start(new() { ["PORT"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), ["CONFIGS_DIR"] = _configs });
 
         var stderr = await process.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
         await process.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
@@ -98,7 +92,7 @@ public sealed class ProcessTests : IAsyncLifetime
     [Fact]
     public async Task The_probe_command_exits_0_against_a_serving_workspace_and_1_with_a_reason_when_nothing_answers()
     {
-        var port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var port = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var closed = Start(new() { ["PORT"] = port }, HealthProbeCommand);
         var closedError = await closed.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
         await closed.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
@@ -138,7 +132,7 @@ public sealed class ProcessTests : IAsyncLifetime
             return;
         }
 
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var process = Start(new()
         {
             ["WORKSPACE_ID"] = "3c6f9b2a-8d1e-4f7a-9b0c-2e4d6f8a1c3e",
@@ -201,8 +195,8 @@ public sealed class ProcessTests : IAsyncLifetime
     [Fact]
     public async Task Started_with_the_platform_down_it_registers_within_one_backoff_step_once_the_platform_is_up()
     {
-        var port = FreePort();
-        var platformPort = FreePort();
+        var port = TestPorts.Free();
+        var platformPort = TestPorts.Free();
         using var process = Start(new()
         {
             ["WORKSPACE_ID"] = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Playwright;
+using Molecule.Testing;
 
 namespace Molecule.Browser.Tests.Infrastructure;
 
@@ -29,9 +29,9 @@ public sealed class CanvasEnvironment : IAsyncDisposable
 
     public string WorkspaceId { get; } = Guid.NewGuid().ToString();
 
-    public int EmulatorPort { get; } = FreePort();
+    public int EmulatorPort { get; } = TestPorts.Free();
 
-    public int WorkspacePort { get; } = FreePort();
+    public int WorkspacePort { get; } = TestPorts.Free();
 
     public string EmulatorUrl => $"http://127.0.0.1:{EmulatorPort}";
 
@@ -239,12 +239,6 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A fact that needs Debian's Chromium; skipped with the reason where it is missing.</summary>

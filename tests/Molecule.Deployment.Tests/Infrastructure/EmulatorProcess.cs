@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests.Infrastructure;
 
@@ -19,7 +19,7 @@ public sealed class EmulatorProcess : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = TestPorts.Free(IPAddress.Any);
 
     public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -127,12 +127,5 @@ public sealed class EmulatorProcess : IAsyncLifetime
         {
             _log.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

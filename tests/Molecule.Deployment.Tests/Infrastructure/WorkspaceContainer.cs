@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests.Infrastructure;
@@ -31,7 +29,7 @@ public sealed class WorkspaceContainer : IAsyncDisposable
     public static async Task<WorkspaceContainer> StartAsync(int platformPort, IReadOnlyDictionary<string, string> environment,
         int containerPort = 8000, string? volume = null, bool readOnlyRoot = false)
     {
-        var container = new WorkspaceContainer($"molecule-test-{Guid.NewGuid():N}"[..28], FreePort());
+        var container = new WorkspaceContainer($"molecule-test-{Guid.NewGuid():N}"[..28], TestPorts.Free());
         var args = new List<string>
         {
             "run", "-d", "--name", container.Name,
@@ -82,12 +80,5 @@ public sealed class WorkspaceContainer : IAsyncDisposable
     {
         Client.Dispose();
         await Podman.RunAsync(TimeSpan.FromSeconds(30), "rm", "-f", "-v", "-t", "0", Name);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
