@@ -9,6 +9,9 @@ public sealed record EmulatorQuirks
     /// <summary>Row 1: an external create without <c>url</c> answers <c>awaiting_agent</c> but the row stays <c>provisioning</c>.</summary>
     public bool AwaitingAgentNotPersisted { get; init; }
 
+    /// <summary>Row 2: only register arms the liveness deadline, heartbeats extend an armed one, expiry disarms it; no external sweep.</summary>
+    public bool OneShotLiveness { get; init; }
+
     /// <summary>Row 3: heartbeat/update-card for unknown or removed ids answer 200 and do nothing; register for a removed id mints a token.</summary>
     public bool AcceptRegistryCallsForRemoved { get; init; }
 
@@ -24,13 +27,14 @@ public sealed record EmulatorQuirks
     /// <summary>Row 13: register keeps a stored URL that starts with <c>http://127.0.0.1</c>.</summary>
     public bool KeepLoopbackUrlOnRegister { get; init; }
 
+    /// <summary>Row 14: discover uses a non-external target's registered URL for 5 minutes, then the synthesised one.</summary>
+    public bool RegisteredUrlExpires { get; init; }
+
     /// <summary>The quirks of §3 this emulator does not reproduce; asking for one explicitly is a startup error.</summary>
     public static readonly IReadOnlyList<string> NotEmulated =
     [
-        "OneShotLiveness",            // row 2
         "BufferStreamingResponses",   // row 7
         "TruncateOversizedRequests",  // row 9
-        "RegisteredUrlExpires",       // row 14
     ];
 
     public static EmulatorQuirks Load(IConfiguration configuration, bool strict)
@@ -47,6 +51,8 @@ public sealed record EmulatorQuirks
         return new EmulatorQuirks
         {
             AwaitingAgentNotPersisted = Flag(configuration, nameof(AwaitingAgentNotPersisted), strict),
+            OneShotLiveness = Flag(configuration, nameof(OneShotLiveness), strict),
+            RegisteredUrlExpires = Flag(configuration, nameof(RegisteredUrlExpires), strict),
             AcceptRegistryCallsForRemoved = Flag(configuration, nameof(AcceptRegistryCallsForRemoved), strict),
             XTimeoutOnlyLiftsCeiling = Flag(configuration, nameof(XTimeoutOnlyLiftsCeiling), strict),
             DuplicateDegradedEvents = Flag(configuration, nameof(DuplicateDegradedEvents), strict),

@@ -189,7 +189,9 @@ public static class RegistryEndpoints
         return Contract.Ok(new JsonObject { ["status"] = "updated" });
     }
 
-    private static IResult Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
+    private static readonly TimeSpan RegisteredUrlCacheTime = TimeSpan.FromMinutes(5);
+
+    private static IResult Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time)
     {
         var callerText = context.Request.Headers["X-Workspace-ID"].ToString();
         if (string.IsNullOrEmpty(callerText))
@@ -219,9 +221,15 @@ public static class RegistryEndpoints
         }
 
         string url, name, status, runtime;
+        DateTimeOffset? registeredAt;
         lock (row.Gate)
         {
-            (url, name, status, runtime) = (row.Url, row.Name, row.Status, row.Runtime);
+            (url, name, status, runtime, registeredAt) = (row.Url, row.Name, row.Status, row.Runtime, row.RegisteredAt);
+        }
+
+        if (runtime != "external" && options.Quirks.RegisteredUrlExpires && (registeredAt is null || time.GetUtcNow() - registeredAt > RegisteredUrlCacheTime))
+        {
+            url = "";   // §3 row 14 (quirk): the real platform caches the registered URL for 5 minutes only
         }
 
         if (runtime == "external" && url.Length > 0)

@@ -83,6 +83,9 @@ public sealed class WorkspaceRow
     /// <summary>When the liveness TTL expires (armed by register and heartbeat).</summary>
     public DateTimeOffset? LivenessDeadline { get; set; }
 
+    /// <summary>When the agent last registered (discover's URL cache under §3 row 14).</summary>
+    public DateTimeOffset? RegisteredAt { get; set; }
+
     public bool IsExternal => Runtime == "external";
 }
 

@@ -74,6 +74,7 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
             row.Status = WorkspaceStatus.Online;
             row.LastHeartbeatAt = now;
             row.UpdatedAt = now;
+            row.RegisteredAt = now;
             row.LivenessDeadline = now + options.LivenessTtl;
         }
 
@@ -110,7 +111,12 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
                 row.MonthlySpend = Math.Clamp(spend, 0, 1_000_000_000_000);
             }
 
-            row.LivenessDeadline = now + options.LivenessTtl;
+            // Every heartbeat re-arms the TTL; with §3 row 2's quirk it only extends a deadline a register armed.
+            if (!options.Quirks.OneShotLiveness || row.LivenessDeadline is not null)
+            {
+                row.LivenessDeadline = now + options.LivenessTtl;
+            }
+
             row.Capabilities = [];
             row.IdleTimeoutSeconds = null;
             if (input.RuntimeMetadata is { } metadata)
@@ -282,7 +288,7 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
                 if (row.Status is WorkspaceStatus.Online or WorkspaceStatus.Degraded)
                 {
                     var expired = row.LivenessDeadline is { } deadline && deadline <= now;
-                    var stale = row.IsExternal && now - (row.LastHeartbeatAt ?? row.UpdatedAt) >= options.ExternalStaleAfter;
+                    var stale = !options.Quirks.OneShotLiveness && row.IsExternal && now - (row.LastHeartbeatAt ?? row.UpdatedAt) >= options.ExternalStaleAfter;
                     if (expired || stale)
                     {
                         row.Status = WorkspaceStatus.Offline;

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Tests;
 
@@ -15,8 +18,11 @@ public sealed class StrictEmulatorFactory : WebApplicationFactory<Program>
 {
     public const string AdminToken = "strict-admin-token-0123456789";
 
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 4, 27, 11, 0, 0, TimeSpan.Zero));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
         builder.UseSetting("ADMIN_TOKEN", AdminToken);
         builder.UseSetting("RATE_LIMIT", "0");
         builder.UseSetting("Emulator:Fidelity", "Strict");
@@ -133,6 +139,57 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         Assert.Equal((HttpStatusCode.BadRequest, """{"error":"invalid request body"}"""), unsafeUrl);
     }
 
+    private async Task<(string Id, string Token)> CreatedAndRegisteredAsync(string name, string? parent = null)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/workspaces",
+            parent is null ? $$"""{"name":"{{name}}"}""" : $$"""{"name":"{{name}}","parent_id":"{{parent}}"}""", StrictEmulatorFactory.AdminToken);
+        var id = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString()!;
+        var registered = await SendAsync(HttpMethod.Post, "/registry/register", Register(id, $"http://{name}.example:8000"));
+        return (id, JsonDocument.Parse(registered.Body).RootElement.GetProperty("auth_token").GetString()!);
+    }
+
+    private string StatusOf(string id) => factory.Services.GetRequiredService<WorkspaceService>().State.Find(Guid.Parse(id))!.Status;
+
+    [Fact]
+    public async Task Liveness_is_one_shot_only_register_arms_it_and_after_one_expiry_it_never_fires_again()
+    {
+        var service = factory.Services.GetRequiredService<WorkspaceService>();
+        var (id, token) = await CreatedAndRegisteredAsync("one-shot");
+        var beat = $$"""{"workspace_id":"{{id}}","error_rate":0}""";
+
+        factory.Time.Advance(TimeSpan.FromSeconds(181));
+        service.Sweep();
+        Assert.Equal("offline", StatusOf(id));                       // the deadline register armed expired
+
+        await SendAsync(HttpMethod.Post, "/registry/heartbeat", beat, token);
+        Assert.Equal("online", StatusOf(id));
+        factory.Time.Advance(TimeSpan.FromHours(2));
+        service.Sweep();
+        Assert.Equal("online", StatusOf(id));                        // heartbeats never re-arm a disarmed deadline
+    }
+
+    [Fact]
+    public async Task Discover_uses_the_registered_url_for_five_minutes_then_the_synthesised_one()
+    {
+        var parent = await CreatedAndRegisteredAsync("cache-parent");
+        var child = await CreatedAndRegisteredAsync("cache-child", parent.Id);
+
+        async Task<string> DiscoverAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/registry/discover/{parent.Id}");
+            request.Headers.Add("X-Workspace-ID", child.Id);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", child.Token);
+            using var response = await _client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            return JsonDocument.Parse(body).RootElement.GetProperty("url").GetString()!;
+        }
+
+        Assert.Equal("http://cache-parent.example:8000", await DiscoverAsync());
+        factory.Time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal($"http://ws-{parent.Id[..12]}:8000", await DiscoverAsync());
+    }
+
     [Fact]
     public void Explicit_quirk_keys_win_over_the_fidelity_and_unsupported_ones_fail_at_start()
     {
@@ -150,7 +207,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         Assert.False(strict.Quirks.DatastoreErrorsAs500);
         Assert.False(strict.IncludeDetail);
 
-        Assert.Contains("OneShotLiveness", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "true"))).Message, StringComparison.Ordinal);
+        Assert.Contains("BufferStreamingResponses", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:BufferStreamingResponses", "true"))).Message, StringComparison.Ordinal);
         Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Strict"))).Message, StringComparison.Ordinal);
         Assert.Contains("Fidelity", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
     }
