@@ -54,7 +54,11 @@ public sealed class EmulatorOptions
     /// <summary>Error bodies carry a <c>detail</c> field (the emulator's explanations); Strict drops them.</summary>
     public bool IncludeDetail => !Strict;
 
-    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+    /// <summary>The contract's 1 MiB request cap.</summary>
+    public const int BodyCap = 1024 * 1024;
+
+    /// <summary>Largest request body any route reads: the cap, or no cap under §3 row 9's quirk (Kestrel's own limit then).</summary>
+    public int MaxBodyBytes => Quirks.TruncateOversizedRequests ? int.MaxValue - 1 : BodyCap;
 
     public IReadOnlyList<SeedWorkspace> Seeds { get; init; } = [];
 

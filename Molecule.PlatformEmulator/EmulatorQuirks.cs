@@ -15,6 +15,12 @@ public sealed record EmulatorQuirks
     /// <summary>Row 3: heartbeat/update-card for unknown or removed ids answer 200 and do nothing; register for a removed id mints a token.</summary>
     public bool AcceptRegistryCallsForRemoved { get; init; }
 
+    /// <summary>Row 7: proxied answers are read whole (≤ 10 MiB) and re-sent as <c>application/json</c>, SSE included.</summary>
+    public bool BufferStreamingResponses { get; init; }
+
+    /// <summary>Row 9: no body cap anywhere, except that A2A bodies are cut at 1 MiB (and then fail as invalid JSON).</summary>
+    public bool TruncateOversizedRequests { get; init; }
+
     /// <summary>Row 10: <c>X-Timeout: N</c> only lifts the 30-minute ceiling instead of becoming the ceiling.</summary>
     public bool XTimeoutOnlyLiftsCeiling { get; init; }
 
@@ -30,28 +36,14 @@ public sealed record EmulatorQuirks
     /// <summary>Row 14: discover uses a non-external target's registered URL for 5 minutes, then the synthesised one.</summary>
     public bool RegisteredUrlExpires { get; init; }
 
-    /// <summary>The quirks of §3 this emulator does not reproduce; asking for one explicitly is a startup error.</summary>
-    public static readonly IReadOnlyList<string> NotEmulated =
-    [
-        "BufferStreamingResponses",   // row 7
-        "TruncateOversizedRequests",  // row 9
-    ];
-
     public static EmulatorQuirks Load(IConfiguration configuration, bool strict)
     {
-        foreach (var name in NotEmulated)
-        {
-            if (string.Equals(configuration[$"Emulator:Quirks:{name}"], "true", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException(
-                    $"Emulator:Quirks:{name} is not emulated by this version of the emulator; remove the setting (see the contract, section 3).");
-            }
-        }
-
         return new EmulatorQuirks
         {
             AwaitingAgentNotPersisted = Flag(configuration, nameof(AwaitingAgentNotPersisted), strict),
             OneShotLiveness = Flag(configuration, nameof(OneShotLiveness), strict),
+            BufferStreamingResponses = Flag(configuration, nameof(BufferStreamingResponses), strict),
+            TruncateOversizedRequests = Flag(configuration, nameof(TruncateOversizedRequests), strict),
             RegisteredUrlExpires = Flag(configuration, nameof(RegisteredUrlExpires), strict),
             AcceptRegistryCallsForRemoved = Flag(configuration, nameof(AcceptRegistryCallsForRemoved), strict),
             XTimeoutOnlyLiftsCeiling = Flag(configuration, nameof(XTimeoutOnlyLiftsCeiling), strict),

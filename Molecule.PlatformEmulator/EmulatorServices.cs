@@ -72,7 +72,7 @@ public static partial class EmulatorServices
         var seeds = options.Seeds.Count == 0 ? "none" : string.Join(", ", options.Seeds.Select(s => $"{s.Name} ({s.Id})"));
         var header = options.AdminToken is not null ? " -H 'Authorization: Bearer $ADMIN_TOKEN'" : "";
         var fidelity = options.Strict
-            ? $"Strict (real-platform quirks on; not emulated: {string.Join(", ", EmulatorQuirks.NotEmulated)}, UrlSafety=Strict)"
+            ? "Strict (the real platform's quirks on; its DNS-resolving URL policy, UrlSafety=Strict, is not emulated)"
             : "Compatible";
         LogBanner(logger, url, auth, fidelity, seeds,
             $"curl -X POST {url}/workspaces{header} -H 'Content-Type: application/json' -d '{{\"name\":\"my-agent\",\"runtime\":\"external\"}}'");

@@ -72,6 +72,31 @@ public static class Contract
         }
     }
 
+    /// <summary>The first <paramref name="cap"/> bytes of the body, the rest read and dropped (§3 row 9's truncation).</summary>
+    public static async Task<byte[]> ReadBodyTruncatedAsync(HttpContext context, int cap)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                var keep = (int)Math.Min(read, cap - buffer.Length);
+                if (keep > 0)
+                {
+                    buffer.Write(chunk, 0, keep);
+                }
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the server's own limit: what was kept is what the truncating platform would have seen.
+        }
+
+        return buffer.ToArray();
+    }
+
     public static async Task<byte[]?> ReadBodyAsync(HttpContext context, int cap)
     {
         if (context.Request.ContentLength > cap)

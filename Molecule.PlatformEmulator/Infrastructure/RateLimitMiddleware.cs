@@ -98,6 +98,11 @@ public sealed class BodyLimitMiddleware(RequestDelegate next, EmulatorOptions op
 {
     public Task InvokeAsync(HttpContext context)
     {
+        if (options.Quirks.TruncateOversizedRequests)
+        {
+            return next(context);   // §3 row 9 (quirk): the real platform caps nothing here
+        }
+
         if (context.Request.ContentLength > options.MaxBodyBytes)
         {
             return Contract.TooLarge().ExecuteAsync(context);

@@ -58,7 +58,9 @@ public static partial class A2AProxyEndpoints
         }
 
         // 2. Body, capped.
-        var body = await Contract.ReadBodyAsync(context, options.MaxBodyBytes);
+        var body = options.Quirks.TruncateOversizedRequests
+            ? await Contract.ReadBodyTruncatedAsync(context, EmulatorOptions.BodyCap)   // §3 row 9 (quirk): silently cut
+            : await Contract.ReadBodyAsync(context, options.MaxBodyBytes);
         if (body is null)
         {
             await Contract.TooLarge().ExecuteAsync(context);
@@ -184,7 +186,7 @@ public static partial class A2AProxyEndpoints
         var originalAborted = context.RequestAborted;
         context.RequestAborted = linked.Token;
 
-        var transformer = new A2ATransformer(url);
+        var transformer = new A2ATransformer(url, options.Quirks.BufferStreamingResponses);
         var clock = Stopwatch.StartNew();
         var error = await forwarder.SendAsync(context, url, Invoker,
             new ForwarderRequestConfig { ActivityTimeout = options.A2AIdleTimeout, AllowResponseBuffering = false }, transformer);
@@ -423,8 +425,10 @@ public static partial class A2AProxyEndpoints
     private static partial void LogStreamInterrupted(ILogger logger, Guid workspaceId, string error);
 
     /// <summary>Sends the request to the stored URL verbatim with only the A2A headers; maps agent errors.</summary>
-    private sealed class A2ATransformer(string destination) : HttpTransformer
+    private sealed class A2ATransformer(string destination, bool bufferResponses) : HttpTransformer
     {
+        private const int BufferedResponseCap = 10 * 1024 * 1024;
+
         public string? AgentError { get; private set; }
 
         public int AgentStatus { get; private set; }
@@ -447,6 +451,17 @@ public static partial class A2AProxyEndpoints
 
         public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
+            if (bufferResponses && proxyResponse is not null && (int)proxyResponse.StatusCode < 300)
+            {
+                // §3 row 7 (quirk): read whole, re-sent as JSON; a stream arrives in one piece at the end, mislabelled.
+                var whole = await ReadCappedAsync(proxyResponse.Content, cancellationToken);
+                httpContext.Response.StatusCode = whole is null ? StatusCodes.Status502BadGateway : (int)proxyResponse.StatusCode;
+                httpContext.Response.ContentType = "application/json";
+                await httpContext.Response.Body.WriteAsync(
+                    whole ?? """{"error":"failed to read agent response","delivery_confirmed":true}"""u8.ToArray(), cancellationToken);
+                return false;
+            }
+
             if (proxyResponse is null || (int)proxyResponse.StatusCode < 300)
             {
                 await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
@@ -484,6 +499,25 @@ public static partial class A2AProxyEndpoints
         }
 
         private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+        private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
+        {
+            await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > BufferedResponseCap)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
     }
 
     /// <summary>Passes writes through (flushes included) while keeping the first bytes for the activity row.</summary>

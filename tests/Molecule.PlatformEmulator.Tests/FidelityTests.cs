@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -191,7 +193,37 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
     }
 
     [Fact]
-    public void Explicit_quirk_keys_win_over_the_fidelity_and_unsupported_ones_fail_at_start()
+    public async Task Streamed_answers_arrive_buffered_in_one_piece_labelled_json_and_big_a2a_bodies_are_truncated()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var agent = builder.Build();
+        agent.MapPost("/", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: {\"n\":1}\n\n");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(200);
+            await context.Response.WriteAsync("data: {\"n\":2}\n\n");
+        });
+        await agent.StartAsync();
+        var id = Guid.NewGuid().ToString();
+        await SendAsync(HttpMethod.Post, "/registry/register", Register(id, agent.Urls.First()));
+
+        using var streamed = await _client.PostAsync($"/workspaces/{id}/a2a", new StringContent(
+            """{"jsonrpc":"2.0","id":1,"method":"message/stream","params":{"message":{"messageId":"m","role":"user","parts":[]}}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal("application/json", streamed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("data: {\"n\":1}\n\ndata: {\"n\":2}\n\n", await streamed.Content.ReadAsStringAsync());
+
+        var big = $$$"""{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"padding":"{{{new string('x', 1_500_000)}}}"}}""";
+        var (status, body) = await SendAsync(HttpMethod.Post, $"/workspaces/{id}/a2a", big);
+        Assert.Equal((HttpStatusCode.BadRequest, """{"error":"invalid JSON"}"""), (status, body));   // cut at 1 MiB, then unparseable
+        var (created, _) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"big","role":"{{new string('r', 1_500_000)}}"}""", StrictEmulatorFactory.AdminToken);
+        Assert.NotEqual(HttpStatusCode.RequestEntityTooLarge, created);                           // no cap elsewhere
+    }
+
+    [Fact]
+    public void Explicit_quirk_keys_win_over_the_fidelity_and_bad_values_fail_at_start()
     {
         static EmulatorOptions Load(params (string Key, string Value)[] settings) => EmulatorOptions.Load(
             new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
@@ -207,7 +239,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         Assert.False(strict.Quirks.DatastoreErrorsAs500);
         Assert.False(strict.IncludeDetail);
 
-        Assert.Contains("BufferStreamingResponses", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:BufferStreamingResponses", "true"))).Message, StringComparison.Ordinal);
+        Assert.Contains("OneShotLiveness", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "yes"))).Message, StringComparison.Ordinal);
         Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Strict"))).Message, StringComparison.Ordinal);
         Assert.Contains("Fidelity", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
     }
