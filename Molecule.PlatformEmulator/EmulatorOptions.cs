@@ -36,7 +36,7 @@ public sealed class EmulatorOptions
 
     public bool TestHooks { get; init; } = true;
 
-    /// <summary><c>Local</c> (default): http/https + host, no DNS, link-local/metadata literals refused.</summary>
+    /// <summary><c>Local</c> (default): http/https + host, no DNS, link-local/metadata literals refused; <c>Strict</c>: the real rules (<see cref="Registry.UrlPolicy"/>).</summary>
     public string UrlSafety { get; init; } = "Local";
 
     public bool AllowTokenlessUpdateCard { get; init; }
@@ -112,9 +112,13 @@ public sealed class EmulatorOptions
             ProvisionTimeout = Seconds(configuration, "PROVISION_TIMEOUT_SECONDS", 600),
             A2AIdleTimeout = Seconds(configuration, "A2A_IDLE_TIMEOUT_SECONDS", 300),
             TestHooks = !string.Equals(configuration["Emulator:TestHooks"], "false", StringComparison.OrdinalIgnoreCase),
-            UrlSafety = configuration["Emulator:UrlSafety"] is { Length: > 0 } safety && !safety.Equals("Local", StringComparison.OrdinalIgnoreCase)
-                ? throw new InvalidOperationException($"Emulator:UrlSafety={safety} is not emulated (the real platform's DNS-resolving URL policy); use Local.")
-                : "Local",
+            UrlSafety = configuration["Emulator:UrlSafety"] switch
+            {
+                null or "" => strict ? "Strict" : "Local",
+                var safety when safety.Equals("Local", StringComparison.OrdinalIgnoreCase) => "Local",
+                var safety when safety.Equals("Strict", StringComparison.OrdinalIgnoreCase) => "Strict",
+                var safety => throw new InvalidOperationException($"Emulator:UrlSafety must be Local or Strict; got '{safety}'."),
+            },
             Strict = strict,
             Quirks = EmulatorQuirks.Load(configuration, strict),
             AllowTokenlessUpdateCard = string.Equals(configuration["Emulator:Registry:AllowTokenlessUpdateCard"], "true", StringComparison.OrdinalIgnoreCase),

@@ -25,6 +25,7 @@ public static partial class EmulatorServices
         builder.Services.AddSingleton<ActivityLog>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();
+        builder.Services.AddSingleton<Registry.UrlPolicy>();
         builder.Services.AddHostedService<LivenessMonitor>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
@@ -72,7 +73,7 @@ public static partial class EmulatorServices
         var seeds = options.Seeds.Count == 0 ? "none" : string.Join(", ", options.Seeds.Select(s => $"{s.Name} ({s.Id})"));
         var header = options.AdminToken is not null ? " -H 'Authorization: Bearer $ADMIN_TOKEN'" : "";
         var fidelity = options.Strict
-            ? "Strict (the real platform's quirks on; its DNS-resolving URL policy, UrlSafety=Strict, is not emulated)"
+            ? $"Strict (the real platform's quirks and URL policy{(options.UrlSafety == "Local" ? ", except UrlSafety=Local" : "")})"
             : "Compatible";
         LogBanner(logger, url, auth, fidelity, seeds,
             $"curl -X POST {url}/workspaces{header} -H 'Content-Type: application/json' -d '{{\"name\":\"my-agent\",\"runtime\":\"external\"}}'");

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
-using Molecule.PlatformEmulator.Registry;
 using Molecule.PlatformEmulator.State;
 using Molecule.PlatformEmulator.Workspaces;
 using Yarp.ReverseProxy.Forwarder;
@@ -47,7 +46,7 @@ public static partial class A2AProxyEndpoints
 
     private static async Task ForwardAsync(string id, HttpContext context, PlatformAuth auth, PlatformState state, EventBus events,
         ActivityLog activity, EmulatorOptions options, IHttpForwarder forwarder, EmulatorMetrics metrics, TimeProvider time, ILoggerFactory loggers,
-        A2AQueue queue)
+        A2AQueue queue, Registry.UrlPolicy urls)
     {
         // 1. X-Timeout
         TimeSpan? ceiling = null;
@@ -158,7 +157,7 @@ public static partial class A2AProxyEndpoints
             return;
         }
 
-        if (!RegistryEndpoints.IsSafeUrl(url))
+        if (!await urls.AllowsForwardingAsync(url, context.RequestAborted))
         {
             await Contract.Error(502, "workspace URL is not publicly routable").ExecuteAsync(context);
             return;

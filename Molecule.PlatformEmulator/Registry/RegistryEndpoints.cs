@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Molecule.PlatformEmulator.Auth;
@@ -23,29 +21,7 @@ public static class RegistryEndpoints
         return routes;
     }
 
-    /// <summary>The <c>Local</c> URL policy: http(s) with a host; link-local and metadata IP literals refused.</summary>
-    public static bool IsSafeUrl(string? url)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
-        {
-            return false;
-        }
-
-        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address))
-        {
-            if (address.AddressFamily == AddressFamily.InterNetwork)
-            {
-                var bytes = address.GetAddressBytes();
-                return !(bytes[0] == 169 && bytes[1] == 254);
-            }
-
-            return !address.IsIPv6LinkLocal;
-        }
-
-        return true;
-    }
-
-        private static async Task<IResult> Register(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
+    private static async Task<IResult> Register(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, UrlPolicy urls)
     {
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
         if (request.TooLarge)
@@ -67,12 +43,14 @@ public static class RegistryEndpoints
             return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "registration failed") : Contract.Error(400, "invalid request body");
         }
 
-        if (!IsSafeUrl(url))
+        if (!await urls.AllowsRegistrationAsync(url, context.RequestAborted))
         {
             var rejected = new JsonObject { ["error"] = "invalid request body" };
             if (options.IncludeDetail)
             {
-                rejected["detail"] = "url must be an http(s) URL with a host; link-local and metadata addresses are refused";
+                rejected["detail"] = urls.Strict
+                    ? "url must resolve to a public address (loopback, private, link-local and reserved ranges are refused; only the literal host localhost skips the lookup)"
+                    : "url must be an http(s) URL with a host; link-local and metadata addresses are refused";
             }
 
             return Contract.Json(400, rejected);
@@ -191,7 +169,7 @@ public static class RegistryEndpoints
 
     private static readonly TimeSpan RegisteredUrlCacheTime = TimeSpan.FromMinutes(5);
 
-    private static IResult Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time)
+    private static async Task<IResult> Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time, UrlPolicy urls)
     {
         var callerText = context.Request.Headers["X-Workspace-ID"].ToString();
         if (string.IsNullOrEmpty(callerText))
@@ -234,7 +212,7 @@ public static class RegistryEndpoints
 
         if (runtime == "external" && url.Length > 0)
         {
-            if (!IsSafeUrl(url))
+            if (!await urls.AllowsRegistrationAsync(url, context.RequestAborted))
             {
                 return Contract.Error(503, "workspace URL failed safety check");
             }

@@ -28,6 +28,7 @@ public sealed class StrictEmulatorFactory : WebApplicationFactory<Program>
         builder.UseSetting("ADMIN_TOKEN", AdminToken);
         builder.UseSetting("RATE_LIMIT", "0");
         builder.UseSetting("Emulator:Fidelity", "Strict");
+        builder.UseSetting("Emulator:UrlSafety", "Local");   // the tests' agents have made-up names; UrlPolicyTests cover Strict
         builder.UseSetting("Emulator:Liveness:SweepIntervalSeconds", "3600");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }
@@ -240,7 +241,61 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         Assert.False(strict.IncludeDetail);
 
         Assert.Contains("OneShotLiveness", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "yes"))).Message, StringComparison.Ordinal);
-        Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Strict"))).Message, StringComparison.Ordinal);
+        Assert.Equal("Strict", strict.UrlSafety);
+        Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Paranoid"))).Message, StringComparison.Ordinal);
         Assert.Contains("Fidelity", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The URL policies of contract §3 row 4, Local and the real platform's Strict rules.</summary>
+public sealed class UrlPolicyTests
+{
+    private static Registry.UrlPolicy Policy(string safety, bool devMode = false) => new(EmulatorOptions.Load(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Emulator:UrlSafety"] = safety,
+            ["MOLECULE_ENV"] = devMode ? "development" : null,
+        }).Build()));
+
+    [Theory]
+    [InlineData("http://localhost:8000", true)]            // the literal name skips the lookup
+    [InlineData("http://8.8.8.8:8000", true)]
+    [InlineData("http://127.0.0.1:8000", false)]           // loopback
+    [InlineData("http://10.1.2.3:8000", false)]            // RFC 1918
+    [InlineData("http://172.20.0.1:8000", false)]
+    [InlineData("http://192.168.1.10:8000", false)]
+    [InlineData("http://169.254.169.254/latest", false)]   // metadata
+    [InlineData("http://100.64.0.1", false)]               // CGNAT
+    [InlineData("http://192.0.2.1", false)]                // TEST-NET-1
+    [InlineData("http://224.0.0.1", false)]                // multicast
+    [InlineData("http://[fd00::1]:8000", false)]           // ULA
+    [InlineData("http://[fc00::1]:8000", false)]
+    [InlineData("http://no-such-host.invalid:8000", false)] // unresolvable
+    [InlineData("ftp://8.8.8.8/", false)]
+    public async Task Strict_registration_follows_the_real_rules(string url, bool allowed) =>
+        Assert.Equal(allowed, await Policy("Strict").AllowsRegistrationAsync(url, CancellationToken.None));
+
+    [Theory]
+    [InlineData("http://localhost:8000", false, true)]     // resolved like any name: loopback, dev mode only
+    [InlineData("http://10.0.0.5:8000", false, true)]      // RFC 1918: dev mode only
+    [InlineData("http://169.254.169.254/", false, false)]  // never
+    [InlineData("http://8.8.8.8/", true, true)]
+    public async Task Strict_forwarding_lets_loopback_and_private_through_only_in_dev_mode(string url, bool outsideDev, bool inDev)
+    {
+        Assert.Equal(outsideDev, await Policy("Strict").AllowsForwardingAsync(url, CancellationToken.None));
+        Assert.Equal(inDev, await Policy("Strict", devMode: true).AllowsForwardingAsync(url, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("http://localhost:8000", true)]
+    [InlineData("http://127.0.0.1:8000", true)]
+    [InlineData("http://ws-5f1b7c9e2d4a:8000", true)]      // container names: no lookup
+    [InlineData("http://10.0.0.5:8000", true)]
+    [InlineData("http://169.254.169.254/latest", false)]
+    [InlineData("http://[fe80::1]:8000", false)]
+    public async Task Local_allows_what_local_development_needs_and_refuses_metadata(string url, bool allowed)
+    {
+        Assert.Equal(allowed, await Policy("Local").AllowsRegistrationAsync(url, CancellationToken.None));
+        Assert.Equal(allowed, await Policy("Local").AllowsForwardingAsync(url, CancellationToken.None));
     }
 }

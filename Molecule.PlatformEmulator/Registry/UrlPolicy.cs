@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Molecule.PlatformEmulator.Registry;
+
+/// <summary>
+/// Which agent URLs the platform accepts (contract §3 row 4). <c>Local</c> (default): http(s) with a host, no DNS,
+/// link-local and metadata literals refused — loopback, private and container names work for local development.
+/// <c>Strict</c>: the real platform's rules. Register and discover resolve the host (only the literal <c>localhost</c>
+/// skips the lookup; an unresolvable name is refused) and refuse loopback, link-local/metadata, CGNAT, TEST-NET,
+/// multicast, ULA and RFC 1918 addresses. The proxy resolves every name (so <c>localhost</c> too) and lets loopback
+/// and RFC 1918 through only in dev mode.
+/// </summary>
+public sealed class UrlPolicy(EmulatorOptions options)
+{
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(2);
+
+    public bool Strict => options.UrlSafety == "Strict";
+
+    /// <summary>Register's and discover's check.</summary>
+    public async Task<bool> AllowsRegistrationAsync(string? url, CancellationToken cancellationToken)
+    {
+        if (!TryParse(url, out var uri))
+        {
+            return false;
+        }
+
+        if (!Strict)
+        {
+            return LocalAllows(uri);
+        }
+
+        if (uri.Host == "localhost")
+        {
+            return true;
+        }
+
+        var addresses = await ResolveAsync(uri, cancellationToken).ConfigureAwait(false);
+        return addresses.Length > 0 && addresses.All(a => Classify(a) == Range.Public);
+    }
+
+    /// <summary>The proxy's check before forwarding.</summary>
+    public async Task<bool> AllowsForwardingAsync(string? url, CancellationToken cancellationToken)
+    {
+        if (!TryParse(url, out var uri))
+        {
+            return false;
+        }
+
+        if (!Strict)
+        {
+            return LocalAllows(uri);
+        }
+
+        var addresses = await ResolveAsync(uri, cancellationToken).ConfigureAwait(false);
+        return addresses.Length > 0 && addresses.All(a => Classify(a) switch
+        {
+            Range.Public => true,
+            Range.Loopback or Range.Private => options.IsDevMode,
+            _ => false,
+        });
+    }
+
+    private static bool TryParse(string? url, out Uri uri) =>
+        Uri.TryCreate(url, UriKind.Absolute, out uri!) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
+
+    private static bool LocalAllows(Uri uri) =>
+        !IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) || Classify(address) != Range.LinkLocal;
+
+    private static async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var literal))
+        {
+            return [literal];
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(LookupTimeout);
+        try
+        {
+            return await Dns.GetHostAddressesAsync(uri.IdnHost, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ArgumentException)
+        {
+            return [];   // unresolvable: refused
+        }
+    }
+
+    internal enum Range
+    {
+        Public,
+        Loopback,
+        Private,
+        LinkLocal,
+        Reserved,
+    }
+
+    internal static Range Classify(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (IPAddress.IsLoopback(address))
+        {
+            return Range.Loopback;
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            var b = address.GetAddressBytes();
+            return (b[0], b[1], b[2]) switch
+            {
+                (169, 254, _) => Range.LinkLocal,                                   // link-local, cloud metadata
+                (10, _, _) or (192, 168, _) => Range.Private,                       // RFC 1918
+                (172, >= 16 and <= 31, _) => Range.Private,
+                (100, >= 64 and <= 127, _) => Range.Reserved,                       // CGNAT
+                (192, 0, 2) or (198, 51, 100) or (203, 0, 113) => Range.Reserved,   // TEST-NET-1/2/3
+                (>= 224 and <= 239, _, _) => Range.Reserved,                        // multicast
+                (0, _, _) or (>= 240, _, _) => Range.Reserved,
+                _ => Range.Public,
+            };
+        }
+
+        if (address.IsIPv6LinkLocal)
+        {
+            return Range.LinkLocal;
+        }
+
+        if (address.IsIPv6Multicast)
+        {
+            return Range.Reserved;
+        }
+
+        var first = address.GetAddressBytes()[0];
+        return first switch
+        {
+            0xfc => Range.Reserved,   // ULA fc00::/8: always refused
+            0xfd => Range.Private,    // ULA fd00::/8: refused like RFC 1918 (no SaaS mode here)
+            _ => Range.Public,
+        };
+    }
+}
