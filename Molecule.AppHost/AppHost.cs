@@ -50,6 +50,12 @@ platform
     .WithHttpCommand("/_emulator/reset", "Reset", commandName: "reset", commandOptions: AdminCommand(adminToken, "{}",
         "Clears everything and re-applies the seeded workspaces.", "ArrowReset"));
 
+var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+if (settings.ContainerMode && settings.WorkspaceImage is null)
+{
+    WorkspacePublish.Run(repositoryRoot);   // the Dockerfile copies artifacts/workspace: a fresh self-contained publish
+}
+
 for (var i = 0; i < settings.Workspaces; i++)
 {
     var name = ResourceNames.WorkspaceAt(i);
@@ -58,9 +64,12 @@ for (var i = 0; i < settings.Workspaces; i++)
     EndpointReference endpoint;
     if (settings.ContainerMode)
     {
-        // The image deploy/build-image.sh builds (offline-capable); run it under Docker or Podman.
-        var container = builder.AddContainer(name, settings.WorkspaceImage.Name, settings.WorkspaceImage.Tag)
-            .WithImagePullPolicy(ImagePullPolicy.Missing)
+        // Built from Molecule.Workspace/Dockerfile on Molecule:BaseImage (the self-contained publish it copies is made
+        // once, above), or a ready image (Molecule:WorkspaceImage, e.g. what deploy/build-image.sh builds).
+        IResourceBuilder<ContainerResource> image = settings.WorkspaceImage is { } ready
+            ? builder.AddContainer(name, ready.Name, ready.Tag).WithImagePullPolicy(ImagePullPolicy.Missing)
+            : builder.AddDockerfile(name, repositoryRoot, "Molecule.Workspace/Dockerfile").WithBuildArg("BASE_IMAGE", settings.BaseImage);
+        var container = image
             .WithHttpEndpoint(targetPort: 8000, env: "PORT")
             .WithHttpHealthCheck("/.well-known/agent-card.json")
             .WaitFor(platform);

@@ -10,7 +10,8 @@ namespace Molecule.AppHost;
 public sealed record MoleculeSettings(
     int Workspaces,
     bool ContainerMode,
-    (string Name, string Tag) WorkspaceImage,
+    (string Name, string Tag)? WorkspaceImage,
+    string BaseImage,
     Guid WorkspaceId,
     int PlatformPort,
     int RateLimit,
@@ -39,7 +40,8 @@ public sealed record MoleculeSettings(
         return new MoleculeSettings(
             count,
             mode == "container",
-            SplitImage(section["WorkspaceImage"] is { Length: > 0 } image ? image : "localhost/molecule-workspace:dev"),
+            section["WorkspaceImage"] is { Length: > 0 } image ? SplitImage(image) : null,
+            section["BaseImage"] is { Length: > 0 } baseImage ? baseImage : "mcr.microsoft.com/dotnet/runtime-deps:10.0",
             id,
             Int(section, "PlatformPort", 8080, 1, 65535),
             Int(section, "RateLimit", 0, 0, 1_000_000),

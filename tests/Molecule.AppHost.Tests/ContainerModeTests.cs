@@ -15,16 +15,43 @@ namespace Molecule.AppHost.Tests;
 [Trait("Category", "Container")]
 public sealed class ContainerModeTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+
+    /// <summary>A fact that builds the image from the Dockerfile: podman and a base image already on this machine.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    private sealed class ContainerBuildFactAttribute : FactAttribute
+    {
+        public ContainerBuildFactAttribute()
+        {
+            Skip = Podman.UnavailableReason ?? (LocalBaseImage.Name is null
+                ? "no base image on this machine (mcr.microsoft.com/dotnet/runtime-deps:10.0 or deploy/build-offline-base.sh's localhost/molecule-base:bookworm)"
+                : null);
+        }
+    }
+
+    /// <summary>A base image this machine holds, so the Dockerfile build needs no registry (offline CI builds one).</summary>
+    private static class LocalBaseImage
+    {
+        public static readonly string? Name = new[] { "localhost/molecule-base:bookworm", "mcr.microsoft.com/dotnet/runtime-deps:10.0" }
+            .FirstOrDefault(image => Podman.UnavailableReason is null &&
+                                     Podman.RunAsync(TimeSpan.FromSeconds(30), "image", "exists", image).GetAwaiter().GetResult().ExitCode == 0);
+    }
+
+    [ContainerBuildFact]
+    public Task The_workspace_image_built_from_its_Dockerfile_registers_turns_healthy_and_answers_through_the_proxy() =>
+        RunAsync($"--Molecule:BaseImage={LocalBaseImage.Name}");
 
     [ContainerFact]
-    public async Task The_workspace_container_registers_turns_healthy_and_answers_through_the_proxy()
+    public Task A_ready_workspace_image_registers_turns_healthy_and_answers_through_the_proxy() =>
+        RunAsync($"--Molecule:WorkspaceImage={Podman.WorkspaceImage}");
+
+    private static async Task RunAsync(string imageArgument)
     {
         using var cts = new CancellationTokenSource(AppHostFixture.StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
         [
             "--Molecule:WorkspaceMode=container",
-            $"--Molecule:WorkspaceImage={Podman.WorkspaceImage}",
+            imageArgument,
             $"--Molecule:PlatformPort={TestPorts.FreeText(IPAddress.Any)}",
             "--Molecule:HeartbeatInterval=00:00:01",
             "--DcpPublisher:ContainerRuntime=podman",
