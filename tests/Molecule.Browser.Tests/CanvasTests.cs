@@ -132,6 +132,29 @@ public sealed class CanvasTests : IAsyncLifetime
     }
 
     [BrowserFact]
+    public async Task The_page_follows_the_dark_scheme_and_works_from_the_keyboard_with_labelled_controls()
+    {
+        await _env.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
+        var background = await _env.Page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+        Assert.Equal("rgb(15, 18, 23)", background);
+        await _env.ScreenshotAsync("dark");
+
+        // Every form control has an accessible name.
+        var unnamed = await _env.Page.EvaluateAsync<int>(
+            "[...document.querySelectorAll('input, select, textarea')].filter(e => !e.labels?.length && !e.getAttribute('aria-label')).length");
+        Assert.Equal(0, unnamed);
+
+        // Keyboard only: focus the card's Chat button, open the panel, type and send with Enter.
+        await _env.Card.GetByRole(AriaRole.Button, new() { Name = "Chat" }).FocusAsync();
+        await _env.Page.Keyboard.PressAsync("Enter");
+        await Expect(_env.Page.GetByLabel("Message")).ToBeFocusedAsync();
+        await _env.Page.Keyboard.TypeAsync("typed only");
+        await _env.Page.Keyboard.PressAsync("Enter");
+        await Expect(_env.Page.Locator("#chat-log li.agent .text").Last).ToHaveTextAsync("Echo: typed only");
+    }
+
+    [BrowserFact]
     public async Task Faults_can_be_added_and_cleared_from_the_page()
     {
         await _env.Page.GetByLabel("Path").FillAsync("/registry/heartbeat");
