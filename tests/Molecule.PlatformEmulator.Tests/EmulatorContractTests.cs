@@ -5,29 +5,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Tests;
-
-public sealed class EmulatorFactory : WebApplicationFactory<Program>
-{
-    public const string AdminToken = "test-admin-token";
-
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 4, 27, 11, 0, 0, TimeSpan.Zero));
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("ADMIN_TOKEN", AdminToken);
-        builder.UseSetting("RATE_LIMIT", "0");
-        builder.UseSetting("Emulator:Liveness:SweepIntervalSeconds", "3600");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
-    }
-}
 
 /// <summary>The contract walked as one life, one assertion per row, on exact statuses and bodies.</summary>
 public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixture<EmulatorFactory>
@@ -60,7 +41,7 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
     }
 
     private Task<(HttpStatusCode Status, JsonElement Body, string Raw)> AdminAsync(HttpMethod method, string path, string? body = null) =>
-        SendAsync(method, path, body, EmulatorFactory.AdminToken);
+        SendAsync(method, path, body, EmulatorFactory.Token);
 
     private async Task<string> CreateAsync(string name, string? parent = null)
     {
@@ -92,14 +73,14 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
         Assert.Equal("""{"error":"invalid admin auth token"}""", (await SendAsync(HttpMethod.Get, "/workspaces", bearer: "wrong")).Raw);
 
         // Test token, then the registry rule turns strict for A.
-        var (tokenStatus, tokenBody, _) = await SendAsync(HttpMethod.Get, $"/admin/workspaces/{a}/test-token", bearer: EmulatorFactory.AdminToken);
+        var (tokenStatus, tokenBody, _) = await SendAsync(HttpMethod.Get, $"/admin/workspaces/{a}/test-token", bearer: EmulatorFactory.Token);
         Assert.Equal(HttpStatusCode.OK, tokenStatus);
         var tokenA = tokenBody.GetProperty("auth_token").GetString()!;
         Assert.Matches("^[A-Za-z0-9_-]{43}$", tokenA);
         var card = """{"name":"alpha-agent","skills":[{"id":"echo","name":"Echo","description":"d","tags":[]}]}""";
         var register = $$"""{"id":"{{a}}","url":"http://127.0.0.1:9001","agent_card":{{card}}}""";
         Assert.Equal("""{"error":"missing workspace auth token"}""", (await SendAsync(HttpMethod.Post, "/registry/register", register)).Raw);
-        Assert.Equal("""{"error":"invalid workspace auth token"}""", (await SendAsync(HttpMethod.Post, "/registry/register", register, EmulatorFactory.AdminToken)).Raw);
+        Assert.Equal("""{"error":"invalid workspace auth token"}""", (await SendAsync(HttpMethod.Post, "/registry/register", register, EmulatorFactory.Token)).Raw);
         Assert.Equal("""{"status":"registered"}""", (await SendAsync(HttpMethod.Post, "/registry/register", register, tokenA)).Raw);
 
         // B has no token: the first tokenless registration mints one, the next does not.
@@ -146,7 +127,7 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, discover.Status);
         Assert.Equal("http://127.0.0.1:9002", discover.Body.GetProperty("url").GetString());
         Assert.Equal("""{"error":"X-Workspace-ID header is required"}""", (await SendAsync(HttpMethod.Get, $"/registry/discover/{b}", bearer: tokenA)).Raw);
-        var childToken = (await SendAsync(HttpMethod.Get, $"/admin/workspaces/{child}/test-token", bearer: EmulatorFactory.AdminToken)).Body.GetProperty("auth_token").GetString()!;
+        var childToken = (await SendAsync(HttpMethod.Get, $"/admin/workspaces/{child}/test-token", bearer: EmulatorFactory.Token)).Body.GetProperty("auth_token").GetString()!;
         Assert.Equal("""{"error":"not authorized to discover this workspace"}""",
             (await SendAsync(HttpMethod.Get, $"/registry/discover/{b}", bearer: childToken, workspaceHeader: child)).Raw);
         var (_, peers, _) = await SendAsync(HttpMethod.Get, $"/registry/{a}/peers", bearer: tokenA);
@@ -171,7 +152,7 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
 
         // State polling: 200 with own token, 401 with the admin token once a live token exists.
         Assert.Equal($$"""{"workspace_id":"{{a}}","status":"online","paused":false,"deleted":false}""", (await SendAsync(HttpMethod.Get, $"/workspaces/{a}/state", bearer: tokenA)).Raw);
-        Assert.Equal("""{"error":"invalid workspace auth token"}""", (await SendAsync(HttpMethod.Get, $"/workspaces/{a}/state", bearer: EmulatorFactory.AdminToken)).Raw);
+        Assert.Equal("""{"error":"invalid workspace auth token"}""", (await SendAsync(HttpMethod.Get, $"/workspaces/{a}/state", bearer: EmulatorFactory.Token)).Raw);
 
         // TTL expiry: after 180 s without a heartbeat, the sweep takes A and B offline.
         factory.Time.Advance(TimeSpan.FromSeconds(181));
@@ -283,8 +264,8 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
     [Theory]
     [InlineData("GET", "/workspaces/not-a-uuid/tokens", null, HttpStatusCode.Unauthorized, "missing workspace auth token")]
     [InlineData("GET", "/workspaces/not-a-uuid/tokens", "wrong", HttpStatusCode.Unauthorized, "invalid workspace auth token")]
-    [InlineData("GET", "/workspaces/not-a-uuid/tokens", EmulatorFactory.AdminToken, HttpStatusCode.BadRequest, "invalid workspace ID")]
-    [InlineData("PATCH", "/workspaces/not-a-uuid", EmulatorFactory.AdminToken, HttpStatusCode.BadRequest, "invalid workspace ID")]
+    [InlineData("GET", "/workspaces/not-a-uuid/tokens", EmulatorFactory.Token, HttpStatusCode.BadRequest, "invalid workspace ID")]
+    [InlineData("PATCH", "/workspaces/not-a-uuid", EmulatorFactory.Token, HttpStatusCode.BadRequest, "invalid workspace ID")]
     [InlineData("POST", "/workspaces/not-a-uuid/notify", null, HttpStatusCode.Unauthorized, "missing workspace auth token")]
     [InlineData("GET", "/workspaces/8d9c2a1e-0000-4000-8000-000000000000/delegations", "wrong", HttpStatusCode.Unauthorized, "invalid workspace auth token")]
     public async Task Workspace_auth_runs_before_id_validation(string method, string path, string? bearer, HttpStatusCode expected, string error)

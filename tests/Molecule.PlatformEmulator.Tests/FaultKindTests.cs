@@ -2,28 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Molecule.PlatformEmulator.Tests;
-
-/// <summary>The emulator on real Kestrel, so each fault kind is observed the way a client meets it: over a socket.</summary>
-public sealed class KestrelEmulatorFactory : WebApplicationFactory<Program>
-{
-    public const string AdminToken = "kestrel-admin-token-0123456789";
-
-    public KestrelEmulatorFactory()
-    {
-        UseKestrel(0);
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("ADMIN_TOKEN", AdminToken);
-        builder.UseSetting("RATE_LIMIT", "0");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-    }
-}
 
 public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
 {
@@ -42,7 +22,7 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
     private async Task<string> AddFaultAsync(string json)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/_emulator/faults") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KestrelEmulatorFactory.AdminToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KestrelEmulatorFactory.Token);
         using var response = await _client.SendAsync(request).WaitAsync(Timeout);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);

@@ -5,34 +5,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Tests;
-
-/// <summary>The emulator with <c>Emulator:Fidelity=Strict</c>: the real platform's quirks of contract §3 reproduced.</summary>
-public sealed class StrictEmulatorFactory : WebApplicationFactory<Program>
-{
-    public const string AdminToken = "strict-admin-token-0123456789";
-
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 4, 27, 11, 0, 0, TimeSpan.Zero));
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
-        builder.UseSetting("ADMIN_TOKEN", AdminToken);
-        builder.UseSetting("RATE_LIMIT", "0");
-        builder.UseSetting("Emulator:Fidelity", "Strict");
-        builder.UseSetting("Emulator:UrlSafety", "Local");   // the tests' agents have made-up names; UrlPolicyTests cover Strict
-        builder.UseSetting("Emulator:Liveness:SweepIntervalSeconds", "3600");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-    }
-}
 
 public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture<StrictEmulatorFactory>
 {
@@ -61,7 +39,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
     [Fact]
     public async Task An_external_create_without_url_answers_awaiting_agent_but_the_row_stays_provisioning()
     {
-        var (status, body) = await SendAsync(HttpMethod.Post, "/workspaces", """{"name":"ext","external":true}""", StrictEmulatorFactory.AdminToken);
+        var (status, body) = await SendAsync(HttpMethod.Post, "/workspaces", """{"name":"ext","external":true}""", StrictEmulatorFactory.Token);
 
         Assert.Equal(HttpStatusCode.Created, status);
         using var created = JsonDocument.Parse(body);
@@ -82,7 +60,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         var id = Guid.NewGuid().ToString();
         var first = await SendAsync(HttpMethod.Post, "/registry/register", Register(id));
         var token = JsonDocument.Parse(first.Body).RootElement.GetProperty("auth_token").GetString();
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, $"/workspaces/{id}", bearer: StrictEmulatorFactory.AdminToken)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, $"/workspaces/{id}", bearer: StrictEmulatorFactory.Token)).Status);
 
         var again = await SendAsync(HttpMethod.Post, "/registry/register", Register(id));
         Assert.Equal(HttpStatusCode.OK, again.Status);
@@ -109,7 +87,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
     [Fact]
     public async Task Create_with_an_unknown_parent_is_a_500()
     {
-        var (status, text) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"orphan","parent_id":"{{Guid.NewGuid()}}"}""", StrictEmulatorFactory.AdminToken);
+        var (status, text) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"orphan","parent_id":"{{Guid.NewGuid()}}"}""", StrictEmulatorFactory.Token);
 
         Assert.Equal((HttpStatusCode.InternalServerError, """{"error":"failed to create workspace"}"""), (status, text));
     }
@@ -145,7 +123,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
     private async Task<(string Id, string Token)> CreatedAndRegisteredAsync(string name, string? parent = null)
     {
         var created = await SendAsync(HttpMethod.Post, "/workspaces",
-            parent is null ? $$"""{"name":"{{name}}"}""" : $$"""{"name":"{{name}}","parent_id":"{{parent}}"}""", StrictEmulatorFactory.AdminToken);
+            parent is null ? $$"""{"name":"{{name}}"}""" : $$"""{"name":"{{name}}","parent_id":"{{parent}}"}""", StrictEmulatorFactory.Token);
         var id = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString()!;
         var registered = await SendAsync(HttpMethod.Post, "/registry/register", Register(id, $"http://{name}.example:8000"));
         return (id, JsonDocument.Parse(registered.Body).RootElement.GetProperty("auth_token").GetString()!);
@@ -219,7 +197,7 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         var big = $$$"""{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"padding":"{{{new string('x', 1_500_000)}}}"}}""";
         var (status, body) = await SendAsync(HttpMethod.Post, $"/workspaces/{id}/a2a", big);
         Assert.Equal((HttpStatusCode.BadRequest, """{"error":"invalid JSON"}"""), (status, body));   // cut at 1 MiB, then unparseable
-        var (created, _) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"big","role":"{{new string('r', 1_500_000)}}"}""", StrictEmulatorFactory.AdminToken);
+        var (created, _) = await SendAsync(HttpMethod.Post, "/workspaces", $$"""{"name":"big","role":"{{new string('r', 1_500_000)}}"}""", StrictEmulatorFactory.Token);
         Assert.NotEqual(HttpStatusCode.RequestEntityTooLarge, created);                           // no cap elsewhere
     }
 

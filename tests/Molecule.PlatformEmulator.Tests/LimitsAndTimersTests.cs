@@ -2,32 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Tests;
-
-/// <summary>The emulator with the contract's defaults left on: rate limiting (3 a minute here) and the 600 s provision timeout.</summary>
-public sealed class LimitedEmulatorFactory : WebApplicationFactory<Program>
-{
-    public const string AdminToken = "limited-admin-token-0123456789";
-
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 4, 27, 11, 0, 0, TimeSpan.Zero));
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("ADMIN_TOKEN", AdminToken);
-        builder.UseSetting("RATE_LIMIT", "3");
-        builder.UseSetting("Emulator:Liveness:SweepIntervalSeconds", "3600");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
-    }
-}
 
 public sealed class LimitsAndTimersTests(LimitedEmulatorFactory factory) : IClassFixture<LimitedEmulatorFactory>
 {
@@ -67,7 +47,7 @@ public sealed class LimitsAndTimersTests(LimitedEmulatorFactory factory) : IClas
     {
         factory.Time.Advance(TimeSpan.FromMinutes(5));
         using var create = new HttpRequestMessage(HttpMethod.Post, "/workspaces") { Content = new StringContent("""{"name":"never-registers"}""", Encoding.UTF8, "application/json") };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LimitedEmulatorFactory.AdminToken);
+        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LimitedEmulatorFactory.Token);
         using var created = await _client.SendAsync(create);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();

@@ -14,7 +14,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly HttpClient _client = factory.CreateClient();
 
-    private async Task<JsonElement> PostAsync(string path, string body, string? bearer = EmulatorFactory.AdminToken)
+    private async Task<JsonElement> PostAsync(string path, string body, string? bearer = EmulatorFactory.Token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (bearer is not null)
