@@ -72,34 +72,13 @@ public static class Contract
         }
     }
 
-    /// <summary>The first <paramref name="cap"/> bytes of the body, the rest read and dropped (§3 row 9's truncation).</summary>
-    public static async Task<byte[]> ReadBodyTruncatedAsync(HttpContext context, int cap)
+    /// <summary>
+    /// The request body, at most <paramref name="cap"/> bytes: null when it is longer, or with <paramref name="truncate"/>
+    /// its first <paramref name="cap"/> bytes, the rest read and dropped (§3 row 9's truncation).
+    /// </summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpContext context, int cap, bool truncate = false)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        try
-        {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-            {
-                var keep = (int)Math.Min(read, cap - buffer.Length);
-                if (keep > 0)
-                {
-                    buffer.Write(chunk, 0, keep);
-                }
-            }
-        }
-        catch (BadHttpRequestException)
-        {
-            // Past the server's own limit: what was kept is what the truncating platform would have seen.
-        }
-
-        return buffer.ToArray();
-    }
-
-    public static async Task<byte[]?> ReadBodyAsync(HttpContext context, int cap)
-    {
-        if (context.Request.ContentLength > cap)
+        if (!truncate && context.Request.ContentLength > cap)
         {
             return null;
         }
@@ -111,17 +90,18 @@ public static class Contract
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                if (buffer.Length + read > cap)
+                if (buffer.Length + read > cap && !truncate)
                 {
                     return null;
                 }
 
-                buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, (int)Math.Min(read, cap - buffer.Length));
             }
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex) when (truncate || ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            // Too large; or, truncating, whatever was kept is what the platform would have seen.
+            return truncate ? buffer.ToArray() : null;
         }
 
         return buffer.ToArray();

@@ -65,7 +65,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
     }
 
     /// <summary>
-    /// Drops buckets that have refilled completely (idle for a full minute): they hold nothing a new bucket would not,
+    /// Drops buckets that have refilled completely: they hold nothing a new bucket would not,
     /// so many distinct clients cannot grow the table without bound.
     /// </summary>
     private void EvictIdle(DateTimeOffset now, int limit)
@@ -75,7 +75,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
             bool idle;
             lock (bucket)
             {
-                idle = now - bucket.Updated >= TimeSpan.FromMinutes(1) || bucket.Tokens + ((now - bucket.Updated).TotalMinutes * limit) >= limit;
+                idle = bucket.Tokens + ((now - bucket.Updated).TotalMinutes * limit) >= limit;
             }
 
             if (idle)

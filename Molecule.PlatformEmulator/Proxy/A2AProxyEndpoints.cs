@@ -57,9 +57,9 @@ public static partial class A2AProxyEndpoints
         }
 
         // 2. Body, capped.
-        var body = options.Quirks.TruncateOversizedRequests
-            ? await Contract.ReadBodyTruncatedAsync(context, EmulatorOptions.BodyCap)   // §3 row 9 (quirk): silently cut
-            : await Contract.ReadBodyAsync(context, options.MaxBodyBytes);
+        // §3 row 9 (quirk): the real platform silently cuts A2A bodies at 1 MiB.
+        var truncate = options.Quirks.TruncateOversizedRequests;
+        var body = await Contract.ReadBodyAsync(context, truncate ? EmulatorOptions.BodyCap : options.MaxBodyBytes, truncate);
         if (body is null)
         {
             await Contract.TooLarge().ExecuteAsync(context);
@@ -171,7 +171,7 @@ public static partial class A2AProxyEndpoints
             return;
         }
 
-        var (forwardedBody, method) = normalised;
+        var (forwardedBody, method, messageId) = normalised;
 
         // 9. Forward to the stored URL exactly as stored.
         context.Request.Body = new MemoryStream(forwardedBody);
@@ -212,7 +212,7 @@ public static partial class A2AProxyEndpoints
                     ["native_session"] = true,
                 }, RetryAfter30).ExecuteAsync(context);
             }
-            else if (queue.Enqueue(workspaceId, forwardedBody, method, MessageIdOf(forwardedBody)) is { } queued)
+            else if (queue.Enqueue(workspaceId, forwardedBody, method, messageId) is { } queued)
             {
                 outcome = "queued";
                 await Contract.Json(202, new JsonObject
@@ -309,24 +309,16 @@ public static partial class A2AProxyEndpoints
         }
     }
 
-    private static string? MessageIdOf(byte[] body)
-    {
-        using var document = JsonDocument.Parse(body);
-        return document.RootElement.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
-               p.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object &&
-               m.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()
-            : null;
-    }
-
     /// <summary>
     /// The contract's step 8: a body without a top-level <c>jsonrpc</c> is rewrapped, a <c>params.message</c> without
-    /// <c>messageId</c> gets one; anything else passes byte for byte. Null when the body is not a JSON object.
+    /// <c>messageId</c> gets one; anything else passes byte for byte. Also returns the method and the message id (the
+    /// busy queue's idempotency key). Null when the body is not a JSON object.
     /// </summary>
-    internal static (byte[] Body, string Method)? Normalise(byte[] body)
+    internal static (byte[] Body, string Method, string? MessageId)? Normalise(byte[] body)
     {
         bool hasJsonRpc, needsMessageId;
         string method;
+        string? messageId = null;
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -338,9 +330,13 @@ public static partial class A2AProxyEndpoints
 
             hasJsonRpc = root.TryGetProperty("jsonrpc", out _);
             method = root.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
-            needsMessageId = root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
-                             p.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object &&
-                             !message.TryGetProperty("messageId", out _);
+            needsMessageId = false;
+            if (root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
+                p.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
+            {
+                needsMessageId = !message.TryGetProperty("messageId", out var id);
+                messageId = id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            }
         }
         catch (JsonException)
         {
@@ -349,7 +345,7 @@ public static partial class A2AProxyEndpoints
 
         if (hasJsonRpc && !needsMessageId)
         {
-            return (body, method);
+            return (body, method, messageId);
         }
 
         var request = (JsonObject)JsonNode.Parse(body)!;
@@ -364,12 +360,13 @@ public static partial class A2AProxyEndpoints
             };
         }
 
-        if (request["params"] is JsonObject parameters && parameters["message"] is JsonObject message2 && !message2.ContainsKey("messageId"))
+        if (needsMessageId && request["params"] is JsonObject parameters && parameters["message"] is JsonObject added)
         {
-            message2["messageId"] = Guid.NewGuid().ToString();
+            messageId = Guid.NewGuid().ToString();
+            added["messageId"] = messageId;
         }
 
-        return (Encoding.UTF8.GetBytes(request.ToJsonString(Contract.WireOptions)), method);
+        return (Encoding.UTF8.GetBytes(request.ToJsonString(Contract.WireOptions)), method, messageId);
     }
 
     /// <summary>The workspace's card through the proxy, with its URLs rewritten to the proxied address.</summary>

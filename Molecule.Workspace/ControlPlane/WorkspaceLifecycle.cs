@@ -24,8 +24,7 @@ internal sealed partial class WorkspaceLifecycle(
     private static readonly TimeSpan ReservedForSnapshot = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _skipWait = new();
     private readonly List<PosixSignalRegistration> _signals = [];
-    private volatile bool _stopping;
-    private int _stopped;
+    private int _stopping;   // 1 once the shutdown sequence began (it runs once)
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,7 +41,7 @@ internal sealed partial class WorkspaceLifecycle(
             {
                 _signals.Add(PosixSignalRegistration.Create(signal, _ =>
                 {
-                    if (_stopping)
+                    if (Volatile.Read(ref _stopping) == 1)
                     {
                         LogSecondSignal(logger);
                         _skipWait.Cancel();
@@ -56,12 +55,11 @@ internal sealed partial class WorkspaceLifecycle(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        if (Interlocked.Exchange(ref _stopping, 1) == 1)
         {
             return;   // the sequence runs once, however many times the host asks
         }
 
-        _stopping = true;
         var started = time.GetUtcNow();
         var deadline = started + settings.ShutdownGrace;
         var clock = Stopwatch.StartNew();
