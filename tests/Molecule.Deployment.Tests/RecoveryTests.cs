@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Molecule.Deployment.Tests.Infrastructure;
 using Molecule.Testing;
 
@@ -16,9 +14,8 @@ namespace Molecule.Deployment.Tests;
 public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<EmulatorProcess>, IAsyncLifetime
 {
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-recovery-").FullName;
-    private readonly StringBuilder _log = new();
     private readonly int _port = TestPorts.Free();
-    private Process? _workspace;
+    private ChildProcess? _workspace;
     private string _id = "";
 
     private HttpClient Workspace { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -26,20 +23,15 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
     public async Task InitializeAsync()
     {
         _id = await platform.CreateWorkspaceAsync($"recovery-{Guid.NewGuid():N}"[..20]);
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"));
-        info.Environment["WORKSPACE_ID"] = _id;
-        info.Environment["PORT"] = _port.ToString(CultureInfo.InvariantCulture);
-        info.Environment["AGENT_URL"] = $"http://127.0.0.1:{_port}";
-        info.Environment["PLATFORM_URL"] = $"http://127.0.0.1:{platform.Port}";
-        info.Environment["CONFIGS_DIR"] = _configs;
-        info.Environment["HEARTBEAT_INTERVAL_SECONDS"] = "1";
-        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        _workspace = Process.Start(info)!;
-        _workspace.OutputDataReceived += (_, e) => Append(e.Data);
-        _workspace.ErrorDataReceived += (_, e) => Append(e.Data);
-        _workspace.BeginOutputReadLine();
-        _workspace.BeginErrorReadLine();
+        _workspace = ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = _id,
+            ["PORT"] = _port.ToString(CultureInfo.InvariantCulture),
+            ["AGENT_URL"] = $"http://127.0.0.1:{_port}",
+            ["PLATFORM_URL"] = $"http://127.0.0.1:{platform.Port}",
+            ["CONFIGS_DIR"] = _configs,
+            ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
+        });
         Workspace.BaseAddress = new Uri($"http://127.0.0.1:{_port}");
         await TestTimeouts.Eventually(async () => await platform.StatusOfAsync(_id) == "online" && await HealthyAsync(), TestTimeouts.Start, "workspace online and healthy");
     }
@@ -47,13 +39,11 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
     public async Task DisposeAsync()
     {
         await ClearFaultsAsync();
-        if (_workspace is { HasExited: false })
+        if (_workspace is not null)
         {
-            _workspace.Kill(entireProcessTree: true);
-            await _workspace.WaitForExitAsync().WaitAsync(TestTimeouts.Short);
+            await _workspace.DisposeAsync();
         }
 
-        _workspace?.Dispose();
         Workspace.Dispose();
         Directory.Delete(_configs, recursive: true);
     }
@@ -100,16 +90,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
         Assert.DoesNotContain("Heartbeat failed", Log, StringComparison.Ordinal);
     }
 
-    private string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    private string Log => _workspace?.Output ?? "";
 
     /// <summary>Heartbeats the emulator accepted from any workspace, from its Prometheus counter.</summary>
     private async Task<long> HeartbeatsAcceptedAsync()
@@ -141,16 +122,5 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
     private async Task ClearFaultsAsync()
     {
         using var response = await platform.Client.DeleteAsync("/_emulator/faults");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Molecule.Workspace.Tests.Infrastructure;
 using Molecule.Testing;
@@ -18,7 +17,7 @@ public sealed class InteropTests
     {
         var port = TestPorts.FreeText();
         var configs = Directory.CreateTempSubdirectory("molecule-interop-").FullName;
-        var workspace = StartProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll")], new()
+        var workspace = ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
         {
             ["WORKSPACE_ID"] = "2b4d6f8a-0c1e-4a3b-8d5f-7a9c1e3b5d7f",
             ["PORT"] = port,
@@ -37,11 +36,9 @@ public sealed class InteropTests
                 await Task.Delay(100);
             }
 
-            using var node = StartProcess("node", [Path.Combine(InteropFactAttribute.Folder, "interop.mjs"), $"http://127.0.0.1:{port}"], []);
-            var output = node.StandardOutput.ReadToEndAsync();
-            var error = node.StandardError.ReadToEndAsync();
-            await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            var report = await output + await error;
+            await using var node = ChildProcess.Start("node", [Path.Combine(InteropFactAttribute.Folder, "interop.mjs"), $"http://127.0.0.1:{port}"]);
+            await node.WaitForExitAsync(TimeSpan.FromMinutes(3));
+            var report = node.Output;
 
             Assert.True(node.ExitCode == 0, report);
             Assert.Matches(@"(?m)^\d+ passed, 0 failed$", report);
@@ -49,9 +46,7 @@ public sealed class InteropTests
         }
         finally
         {
-            workspace.Kill(entireProcessTree: true);
-            await workspace.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
-            workspace.Dispose();
+            await workspace.DisposeAsync();
             Directory.Delete(configs, recursive: true);
         }
     }
@@ -68,23 +63,6 @@ public sealed class InteropTests
             return false;
         }
     }
-
-    private static Process StartProcess(string file, string[] args, Dictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        return Process.Start(info)!;
-    }
-
 }
 
 /// <summary>Runs when Node.js and tests/interop's npm dependencies are installed; skipped with the reason otherwise.</summary>
@@ -95,7 +73,7 @@ public sealed class InteropFactAttribute : FactAttribute
 
     public InteropFactAttribute()
     {
-        if (!Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, "node"))))
+        if (!ChildProcess.IsOnPath("node"))
         {
             Skip = "Node.js not found on PATH";
         }

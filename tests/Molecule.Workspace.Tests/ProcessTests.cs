@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -53,36 +52,20 @@ public sealed class ProcessTests : IAsyncLifetime
 
     private const string HealthProbeCommand = "probe";
 
-    private static Process Start(Dictionary<string, string?> environment, string? command = null)
+    /// <summary>The built workspace; <c>WORKSPACE_ID</c> is unset unless <paramref name="environment"/> gives it.</summary>
+    private static ChildProcess Start(Dictionary<string, string?> environment, string? command = null)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Molecule.Workspace.dll"));
-        if (command is not null)
-        {
-            info.ArgumentList.Add(command);
-        }
-
-        info.Environment.Remove("WORKSPACE_ID");
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        return Process.Start(info)!;
+        environment.TryAdd("WORKSPACE_ID", null);
+        return ChildProcess.StartDotnet("Molecule.Workspace.dll", environment, command is null ? [] : [command]);
     }
 
     [Fact]
     public async Task A_missing_workspace_id_exits_non_zero_with_one_line_naming_it()
     {
-        using var process = Start(new() { ["PORT"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), ["CONFIGS_DIR"] = _configs });
+        await using var process = Start(new() { ["PORT"] = TestPorts.FreeText(), ["CONFIGS_DIR"] = _configs });
 
-        var stderr = await process.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
-        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+        await process.WaitForExitAsync(TestTimeouts.Start);
+        var stderr = process.Errors;
 
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("WORKSPACE_ID is required", stderr, StringComparison.Ordinal);
@@ -93,35 +76,24 @@ public sealed class ProcessTests : IAsyncLifetime
     public async Task The_probe_command_exits_0_against_a_serving_workspace_and_1_with_a_reason_when_nothing_answers()
     {
         var port = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var closed = Start(new() { ["PORT"] = port }, HealthProbeCommand);
-        var closedError = await closed.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Start);
-        await closed.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
+        await using var closed = Start(new() { ["PORT"] = port }, HealthProbeCommand);
+        await closed.WaitForExitAsync(TestTimeouts.Start);
         Assert.Equal(1, closed.ExitCode);
-        Assert.Contains($"http://127.0.0.1:{port}/.well-known/agent-card.json unreachable", closedError, StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:{port}/.well-known/agent-card.json unreachable", closed.Errors, StringComparison.Ordinal);
 
-        using var workspace = Start(new()
+        await using var workspace = Start(new()
         {
             ["WORKSPACE_ID"] = "6d2a8e4c-0b1f-4a3e-9c5d-7e9f1a3b5c7d",
             ["PORT"] = port,
             ["PLATFORM_URL"] = _platformUrl,
             ["CONFIGS_DIR"] = _configs,
         });
-        workspace.BeginOutputReadLine();
-        workspace.BeginErrorReadLine();
-        try
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
 
-            using var probe = Start(new() { ["PORT"] = port }, HealthProbeCommand);
-            await probe.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
-            Assert.Equal(0, probe.ExitCode);
-        }
-        finally
-        {
-            workspace.Kill(entireProcessTree: true);
-            await workspace.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
-        }
+        await using var probe = Start(new() { ["PORT"] = port }, HealthProbeCommand);
+        await probe.WaitForExitAsync(TestTimeouts.Start);
+        Assert.Equal(0, probe.ExitCode);
     }
 
     [Fact]
@@ -133,7 +105,7 @@ public sealed class ProcessTests : IAsyncLifetime
         }
 
         var port = TestPorts.Free();
-        using var process = Start(new()
+        await using var process = Start(new()
         {
             ["WORKSPACE_ID"] = "3c6f9b2a-8d1e-4f7a-9b0c-2e4d6f8a1c3e",
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -143,9 +115,6 @@ public sealed class ProcessTests : IAsyncLifetime
             ["SHUTDOWN_GRACE_SECONDS"] = "5",
             ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
         });
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
         await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(_configs, ".auth_token"))));
@@ -159,19 +128,10 @@ public sealed class ProcessTests : IAsyncLifetime
             beatsBefore = _received.Count(r => r.Path == "/registry/heartbeat");
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync().DefaultTimeout();
-        }
-
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.TerminateAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, process.ExitCode);
-        string log;
-        lock (output)
-        {
-            log = output.ToString();
-        }
+        var log = process.Output;
 
         for (var step = 1; step <= 5; step++)
         {
@@ -197,7 +157,7 @@ public sealed class ProcessTests : IAsyncLifetime
     {
         var port = TestPorts.Free();
         var platformPort = TestPorts.Free();
-        using var process = Start(new()
+        await using var process = Start(new()
         {
             ["WORKSPACE_ID"] = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -205,35 +165,25 @@ public sealed class ProcessTests : IAsyncLifetime
             ["PLATFORM_URL"] = $"http://127.0.0.1:{platformPort}",
             ["CONFIGS_DIR"] = _configs,
         });
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
-            await Task.Delay(TimeSpan.FromSeconds(3));   // a few failed attempts: the backoff has grown to a few seconds
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        await Task.Delay(TimeSpan.FromSeconds(3));   // a few failed attempts: the backoff has grown to a few seconds
 
-            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{platformPort}");
-            await using var platform = builder.Build();
-            platform.MapPost("/registry/register", () =>
-            {
-                registered.TrySetResult();
-                return Results.Text("""{"status":"registered"}""", "application/json");
-            });
-            platform.MapPost("/registry/heartbeat", () => Results.Text("""{"status":"ok"}""", "application/json"));
-            await platform.StartAsync();
-
-            // The schedule itself is pinned by the fake-time tests; here the real process must simply recover on its
-            // own, without a restart, within one full backoff cap (60 s) plus slack.
-            await registered.Task.WaitAsync(TimeSpan.FromSeconds(75));
-        }
-        finally
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{platformPort}");
+        await using var platform = builder.Build();
+        platform.MapPost("/registry/register", () =>
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TestTimeouts.Start);
-        }
+            registered.TrySetResult();
+            return Results.Text("""{"status":"registered"}""", "application/json");
+        });
+        platform.MapPost("/registry/heartbeat", () => Results.Text("""{"status":"ok"}""", "application/json"));
+        await platform.StartAsync();
+
+        // The schedule itself is pinned by the fake-time tests; here the real process must simply recover on its
+        // own, without a restart, within one full backoff cap (60 s) plus slack.
+        await registered.Task.WaitAsync(TimeSpan.FromSeconds(75));
     }
 
     private static async Task<HttpStatusCode?> TryGetAsync(HttpClient client, string path)

@@ -118,7 +118,7 @@ public sealed class ComposeFactAttribute : FactAttribute
         {
             Skip = reason;
         }
-        else if (!Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, "podman-compose"))))
+        else if (!ChildProcess.IsOnPath("podman-compose"))
         {
             Skip = "podman-compose not found (apt-get install podman-compose)";
         }

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.Playwright;
 using Molecule.Testing;
 
@@ -18,9 +16,8 @@ public sealed class CanvasEnvironment : IAsyncDisposable
     public const string WorkspaceName = "canvas-agent";
 
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-canvas-").FullName;
-    private readonly StringBuilder _log = new();
-    private Process? _emulator;
-    private Process? _workspace;
+    private ChildProcess? _emulator;
+    private ChildProcess? _workspace;
     private IPlaywright? _playwright;
 
     private CanvasEnvironment()
@@ -87,12 +84,20 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         await Page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{scenario}.png"), FullPage = true });
     }
 
-    public async Task StopEmulatorAsync() => await StopAsync(_emulator, kill: true);
+    /// <summary>Kills the emulator, as a crash or a host restart would.</summary>
+    public async Task StopEmulatorAsync()
+    {
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
 
     public async Task StartEmulatorAsync()
     {
-        _emulator = StartProcess("Molecule.PlatformEmulator.dll", new()
+        _emulator = ChildProcess.StartDotnet("Molecule.PlatformEmulator.dll", new Dictionary<string, string?>
         {
+            ["Logging__LogLevel__Default"] = "Warning",
             ["PORT"] = EmulatorPort.ToString(CultureInfo.InvariantCulture),
             ["ADMIN_TOKEN"] = AdminToken,
             ["RATE_LIMIT"] = "0",
@@ -108,12 +113,13 @@ public sealed class CanvasEnvironment : IAsyncDisposable
     }
 
     /// <summary>SIGTERM to the workspace: it shuts down gracefully and stops heartbeating.</summary>
-    public async Task StopWorkspaceAsync() => await StopAsync(_workspace, kill: false);
+    public async Task StopWorkspaceAsync() => await _workspace!.TerminateAsync(TimeSpan.FromSeconds(30));
 
     private async Task StartWorkspaceAsync()
     {
-        _workspace = StartProcess("Molecule.Workspace.dll", new()
+        _workspace = ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
         {
+            ["Logging__LogLevel__Default"] = "Warning",
             ["WORKSPACE_ID"] = WorkspaceId,
             ["PORT"] = WorkspacePort.ToString(CultureInfo.InvariantCulture),
             ["AGENT_URL"] = $"http://127.0.0.1:{WorkspacePort}",
@@ -125,16 +131,7 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         await WaitUntilAsync(async () => await TryGetAsync($"http://127.0.0.1:{WorkspacePort}/.well-known/agent-card.json"), "the workspace's card");
     }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => $"emulator:\n{_emulator?.Output}\nworkspace:\n{_workspace?.Output}";
 
     public async ValueTask DisposeAsync()
     {
@@ -144,8 +141,14 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         }
 
         _playwright?.Dispose();
-        await StopAsync(_workspace, kill: true);
-        await StopAsync(_emulator, kill: true);
+        foreach (var process in new[] { _workspace, _emulator })
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
         Admin.Dispose();
         try
         {
@@ -154,61 +157,6 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private Process StartProcess(string dll, Dictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => Append(dll, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(dll, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Append(string source, string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.Append(source).Append(": ").AppendLine(line);
-            }
-        }
-    }
-
-    private static async Task StopAsync(Process? process, bool kill)
-    {
-        if (process is null || process.HasExited)
-        {
-            return;
-        }
-
-        if (kill || OperatingSystem.IsWindows())
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        else
-        {
-            using var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await term.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     private static async Task<bool> TryGetAsync(string url)

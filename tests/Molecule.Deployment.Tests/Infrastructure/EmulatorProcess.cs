@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -16,42 +15,23 @@ public sealed class EmulatorProcess : IAsyncLifetime
 {
     public const string AdminToken = "deployment-tests-admin-token-0123456789";
 
-    private readonly StringBuilder _log = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     public int Port { get; } = TestPorts.Free(IPAddress.Any);
 
     public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _process?.Output ?? "";
 
     public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Molecule.PlatformEmulator.dll"))
+        _process = ChildProcess.StartDotnet("Molecule.PlatformEmulator.dll", new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["PORT"] = Port.ToString(CultureInfo.InvariantCulture);
-        info.Environment["ADMIN_TOKEN"] = AdminToken;
-        info.Environment["RATE_LIMIT"] = "0";
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+            ["PORT"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["ADMIN_TOKEN"] = AdminToken,
+            ["RATE_LIMIT"] = "0",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        });
 
         Client.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
@@ -72,13 +52,10 @@ public sealed class EmulatorProcess : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client.Dispose();
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TestTimeouts.Short);
+            await _process.DisposeAsync();
         }
-
-        _process?.Dispose();
     }
 
     /// <summary>The guide's first step: create an external workspace and receive its id and token.</summary>
@@ -115,17 +92,4 @@ public sealed class EmulatorProcess : IAsyncLifetime
     }
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
-    }
 }
