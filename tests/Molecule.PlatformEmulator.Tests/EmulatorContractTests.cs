@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -15,29 +14,10 @@ public sealed class EmulatorContractTests(EmulatorFactory factory) : IClassFixtu
 {
     private readonly HttpClient _client = factory.CreateClient();
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     private async Task<(HttpStatusCode Status, JsonElement Body, string Raw)> SendAsync(HttpMethod method, string path, string? body = null, string? bearer = null, string? workspaceHeader = null)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        if (workspaceHeader is not null)
-        {
-            request.Headers.Add("X-Workspace-ID", workspaceHeader);
-        }
-
-        using var response = await _client.SendAsync(request).WaitAsync(Timeout);
-        var raw = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, raw.Length == 0 ? default : JsonDocument.Parse(raw).RootElement.Clone(), raw);
+        var (status, raw) = await _client.SendJsonAsync(method, path, body, bearer, workspaceHeader);
+        return (status, raw.Length == 0 ? default : JsonDocument.Parse(raw).RootElement.Clone(), raw);
     }
 
     private Task<(HttpStatusCode Status, JsonElement Body, string Raw)> AdminAsync(HttpMethod method, string path, string? body = null) =>
@@ -303,8 +283,6 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     private string _agentUrl = "";
     private readonly List<string> _received = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -424,13 +402,9 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
 
     private async Task HeartbeatAsync((string Id, string Token) workspace, string extra = "")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/registry/heartbeat")
-        {
-            Content = new StringContent($$"""{"workspace_id":"{{workspace.Id}}","active_tasks":0{{extra}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", workspace.Token);
-        using var response = await _client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (status, _) = await _client.SendJsonAsync(HttpMethod.Post, "/registry/heartbeat",
+            $$"""{"workspace_id":"{{workspace.Id}}","active_tasks":0{{extra}}}""", workspace.Token);
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     private static StringContent Send(string text, string messageId) => new(
@@ -461,7 +435,7 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
         Assert.Equal(1, Deliveries());
 
         await HeartbeatAsync(workspace);   // active_tasks 0 < max_concurrent_tasks 1: one item is dispatched
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + EmulatorHttp.Timeout;
         while (Deliveries() < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);

@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 
 namespace Molecule.PlatformEmulator.Tests;
 
 public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly KestrelEmulatorFactory _factory;
     private readonly HttpClient _client;
 
@@ -21,11 +18,8 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
 
     private async Task<string> AddFaultAsync(string json)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/_emulator/faults") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KestrelEmulatorFactory.Token);
-        using var response = await _client.SendAsync(request).WaitAsync(Timeout);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        var (status, body) = await _client.SendJsonAsync(HttpMethod.Post, "/_emulator/faults", json, KestrelEmulatorFactory.Token);
+        Assert.True(status == HttpStatusCode.Created, body);
         return body;
     }
 
@@ -35,7 +29,7 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
     public async Task The_client_is_a_real_socket_client()
     {
         Assert.StartsWith("http://127.0.0.1:", _client.BaseAddress!.ToString(), StringComparison.Ordinal);
-        using var health = await _client.GetAsync("/health").WaitAsync(Timeout);
+        using var health = await _client.GetAsync("/health").WaitAsync(EmulatorHttp.Timeout);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.NotNull(_factory.Services);
     }
@@ -45,10 +39,10 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
     {
         await AddFaultAsync("""{"path":"/health","method":"GET","kind":"status","status":502,"body":{"error":"bad gateway (injected)"},"count":1}""");
 
-        using var faulted = await _client.GetAsync("/health").WaitAsync(Timeout);
+        using var faulted = await _client.GetAsync("/health").WaitAsync(EmulatorHttp.Timeout);
         Assert.Equal(HttpStatusCode.BadGateway, faulted.StatusCode);
         Assert.Equal("""{"error":"bad gateway (injected)"}""", await faulted.Content.ReadAsStringAsync());
-        using var after = await _client.GetAsync("/health").WaitAsync(Timeout);
+        using var after = await _client.GetAsync("/health").WaitAsync(EmulatorHttp.Timeout);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
@@ -58,7 +52,7 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
         await AddFaultAsync("""{"path":"/alive","method":"GET","kind":"latency","latency_ms":800,"count":1}""");
 
         var clock = Stopwatch.StartNew();
-        using var slow = await _client.GetAsync("/alive").WaitAsync(Timeout);
+        using var slow = await _client.GetAsync("/alive").WaitAsync(EmulatorHttp.Timeout);
         var elapsed = clock.Elapsed;
 
         Assert.Equal(HttpStatusCode.OK, slow.StatusCode);
@@ -71,7 +65,7 @@ public sealed class FaultKindTests : IClassFixture<KestrelEmulatorFactory>
         var path = Path("reset-probe");
         await AddFaultAsync($$"""{"path":"{{path}}","method":"GET","kind":"reset","count":1}""");
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => _client.GetAsync(path).WaitAsync(Timeout));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => _client.GetAsync(path).WaitAsync(EmulatorHttp.Timeout));
         Assert.Null(error.StatusCode);   // no HTTP answer at all
     }
 

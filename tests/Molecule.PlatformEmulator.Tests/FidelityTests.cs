@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -16,22 +15,8 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
 {
     private readonly HttpClient _client = factory.CreateClient();
 
-    private async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string path, string? body = null, string? bearer = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        using var response = await _client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
+    private Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string path, string? body = null, string? bearer = null) =>
+        _client.SendJsonAsync(method, path, body, bearer);
 
     private static string Register(string id, string url = "http://agent.example:8000") =>
         $$$"""{"id":"{{{id}}}","url":"{{{url}}}","agent_card":{"name":"strict"}}""";
@@ -157,12 +142,8 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
 
         async Task<string> DiscoverAsync()
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/registry/discover/{parent.Id}");
-            request.Headers.Add("X-Workspace-ID", child.Id);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", child.Token);
-            using var response = await _client.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+            var (status, body) = await _client.SendJsonAsync(HttpMethod.Get, $"/registry/discover/{parent.Id}", bearer: child.Token, workspaceId: child.Id);
+            Assert.True(status == HttpStatusCode.OK, body);
             return JsonDocument.Parse(body).RootElement.GetProperty("url").GetString()!;
         }
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,11 +44,9 @@ public sealed class LimitsAndTimersTests(LimitedEmulatorFactory factory) : IClas
     public async Task A_workspace_nobody_registers_fails_after_the_provision_timeout_with_the_contract_event()
     {
         factory.Time.Advance(TimeSpan.FromMinutes(5));
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/workspaces") { Content = new StringContent("""{"name":"never-registers"}""", Encoding.UTF8, "application/json") };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LimitedEmulatorFactory.Token);
-        using var created = await _client.SendAsync(create);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        var (status, created) = await _client.SendJsonAsync(HttpMethod.Post, "/workspaces", """{"name":"never-registers"}""", LimitedEmulatorFactory.Token);
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetGuid();
         var service = factory.Services.GetRequiredService<WorkspaceService>();
         var bus = factory.Services.GetRequiredService<EventBus>();
         using var events = bus.Subscribe(e => e.WorkspaceId == id, "test");

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Molecule.PlatformEmulator.Events;
@@ -11,20 +10,12 @@ namespace Molecule.PlatformEmulator.Tests;
 /// <summary>The live envelope on /ws and SSE, the hierarchy filter, and fan-out that a stalled subscriber cannot hold up.</summary>
 public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<EmulatorFactory>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly HttpClient _client = factory.CreateClient();
 
     private async Task<JsonElement> PostAsync(string path, string body, string? bearer = EmulatorFactory.Token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        using var response = await _client.SendAsync(request).WaitAsync(Timeout);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        var (status, text) = await _client.SendJsonAsync(HttpMethod.Post, path, body, bearer);
+        Assert.True((int)status is >= 200 and < 300, $"{path}: {(int)status} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
@@ -55,7 +46,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
                 request.Headers.Authorization = $"Bearer {bearer}";
             }
         };
-        return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "ws"), CancellationToken.None).WaitAsync(Timeout);
+        return await client.ConnectAsync(new Uri(factory.Server.BaseAddress, "ws"), CancellationToken.None).WaitAsync(EmulatorHttp.Timeout);
     }
 
     private static async Task<JsonElement> ReceiveAsync(WebSocket socket)
@@ -65,7 +56,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
         WebSocketReceiveResult result;
         do
         {
-            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Timeout);
+            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(EmulatorHttp.Timeout);
             message.Write(buffer, 0, result.Count);
         }
         while (!result.EndOfMessage);
@@ -135,7 +126,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
         var other = await RegisteredAsync("sse-other");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/workspaces/{mine.Id}/events/stream");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", mine.Token);
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeout);
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(EmulatorHttp.Timeout);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -146,7 +137,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
         string? line;
         do
         {
-            line = await reader.ReadLineAsync().WaitAsync(Timeout);
+            line = await reader.ReadLineAsync().WaitAsync(EmulatorHttp.Timeout);
         }
         while (line is not null && !line.StartsWith("data: ", StringComparison.Ordinal));
 
@@ -174,7 +165,7 @@ public sealed class LiveEventsTests(EmulatorFactory factory) : IClassFixture<Emu
             // The live subscriber gets every event of the round while the stalled one has not read a single one.
             for (var i = 0; i < 200; i++)
             {
-                received.Add((await live.Reader.ReadAsync().AsTask().WaitAsync(Timeout)).Id);
+                received.Add((await live.Reader.ReadAsync().AsTask().WaitAsync(EmulatorHttp.Timeout)).Id);
             }
         }
 
