@@ -297,15 +297,12 @@ public static class EmulatorEndpoints
         }
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
+        if (request.Rejection("invalid request body") is { } rejected)
         {
-            return Contract.TooLarge();
+            return rejected;
         }
 
-        if (request.Object is not { } body)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
+        var body = request.Object!.Value;
 
         if (!Contract.TryString(body, "path", out var path) || string.IsNullOrEmpty(path) || !path.StartsWith('/'))
         {

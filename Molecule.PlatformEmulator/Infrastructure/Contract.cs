@@ -215,5 +215,12 @@ public sealed class JsonRequest(JsonDocument? document, bool tooLarge) : IDispos
     /// <summary>The root object, or null when the body is not JSON or not an object.</summary>
     public JsonElement? Object => document?.RootElement is { ValueKind: JsonValueKind.Object } root ? root : null;
 
+    /// <summary>
+    /// The answer for a body an endpoint cannot use at all: 413 over the cap, else 400 with the endpoint's own text
+    /// (<paramref name="invalidBody"/>) when it is not a JSON object; null when <see cref="Object"/> is there to read.
+    /// </summary>
+    public IResult? Rejection(string invalidBody) =>
+        TooLarge ? Contract.TooLarge() : Object is null ? Contract.Error(400, invalidBody) : null;
+
     public void Dispose() => document?.Dispose();
 }

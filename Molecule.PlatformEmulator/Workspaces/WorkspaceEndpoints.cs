@@ -48,15 +48,12 @@ public static class WorkspaceEndpoints
         }
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
+        if (request.Rejection("invalid workspace payload") is { } rejected)
         {
-            return Contract.TooLarge();
+            return rejected;
         }
 
-        if (request.Object is not { } body)
-        {
-            return Contract.Error(400, "invalid workspace payload");
-        }
+        var body = request.Object!.Value;
 
         if (!Contract.TryString(body, "name", out var name) || string.IsNullOrEmpty(name))
         {
@@ -241,15 +238,12 @@ public static class WorkspaceEndpoints
         var guid = WorkspaceScope.Id(context);
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
+        if (request.Rejection("invalid request body") is { } rejected)
         {
-            return Contract.TooLarge();
+            return rejected;
         }
 
-        if (request.Object is not { } body)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
+        var body = request.Object!.Value;
 
         if (service.State.Find(guid) is not { } row)
         {
@@ -479,15 +473,12 @@ public static class WorkspaceEndpoints
         var guid = WorkspaceScope.Id(context);
 
         using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
+        if (request.Rejection("invalid request body") is { } rejected)
         {
-            return Contract.TooLarge();
+            return rejected;
         }
 
-        if (request.Object is not { } body)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
+        var body = request.Object!.Value;
 
         if (!Contract.TryString(body, "activity_type", out var type) || type is null || !ActivityTypes.Contains(type))
         {
