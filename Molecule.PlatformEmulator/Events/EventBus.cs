@@ -8,8 +8,13 @@ namespace Molecule.PlatformEmulator.Events;
 /// <summary>One platform event: the live envelope and, unless broadcast-only, a persisted row.</summary>
 public sealed record PlatformEvent(string Id, string Type, Guid WorkspaceId, DateTimeOffset Timestamp, JsonObject Payload)
 {
-    /// <summary>The live envelope <c>{"event","workspace_id","timestamp","payload"}</c>, serialised once for every subscriber.</summary>
-    public string Envelope { get; } = new JsonObject
+    private string? _envelope;
+
+    /// <summary>
+    /// The live envelope <c>{"event","workspace_id","timestamp","payload"}</c>, serialised once, on first use: an event
+    /// nobody is subscribed to (most heartbeats) is never serialised.
+    /// </summary>
+    public string Envelope => _envelope ??= new JsonObject
     {
         ["event"] = Type,
         ["workspace_id"] = WorkspaceId.ToString(),
