@@ -49,7 +49,7 @@ public sealed class EventBus
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly LinkedList<PlatformEvent> _persisted = new();
-    private readonly List<Subscriber> _subscribers = [];
+    private Subscriber[] _subscribers = [];   // copy-on-write: publishing reads it without a lock
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
     private long _sequence;
@@ -65,10 +65,10 @@ public sealed class EventBus
     {
         var platformEvent = new PlatformEvent(Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture),
             type, workspaceId, _time.GetUtcNow(), payload ?? []);
-        Subscriber[] subscribers;
-        lock (_gate)
+        if (!BroadcastOnly.Contains(type))
         {
-            if (!BroadcastOnly.Contains(type))
+            // Only persisted events take the lock: broadcast-only ones (every heartbeat) never serialise the workspaces.
+            lock (_gate)
             {
                 _persisted.AddFirst(platformEvent);
                 if (_persisted.Count > PersistedCapacity)
@@ -76,12 +76,10 @@ public sealed class EventBus
                     _persisted.RemoveLast();
                 }
             }
-
-            subscribers = [.. _subscribers];
         }
 
         _published.Add(1, new KeyValuePair<string, object?>("event", type));
-        foreach (var subscriber in subscribers)
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
             if (subscriber.Filter(platformEvent))
             {
@@ -115,14 +113,14 @@ public sealed class EventBus
             _ => _dropped.Add(1, new KeyValuePair<string, object?>("subscriber", kind))));
         lock (_gate)
         {
-            _subscribers.Add(subscriber);
+            _subscribers = [.. _subscribers, subscriber];
         }
 
         return new EventSubscription(subscriber.Channel.Reader, () =>
         {
             lock (_gate)
             {
-                _subscribers.Remove(subscriber);
+                _subscribers = [.. _subscribers.Where(s => !ReferenceEquals(s, subscriber))];
             }
 
             subscriber.Channel.Writer.TryComplete();
