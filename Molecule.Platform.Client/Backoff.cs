@@ -1,7 +1,7 @@
 namespace Molecule.Platform.Client;
 
 /// <summary>The contract's retry schedules: attempt n waits <c>min(cap, base·2^(n−1)) × U(0.5, 1.0)</c>.</summary>
-public static class Backoff
+internal static class Backoff
 {
     /// <summary>Registration after 5xx, 429 without Retry-After, timeouts and connection errors.</summary>
     public static readonly BackoffSchedule Fast = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
@@ -34,4 +34,4 @@ public static class Backoff
 }
 
 /// <summary>An exponential schedule: base delay of the first retry and the cap.</summary>
-public readonly record struct BackoffSchedule(TimeSpan Base, TimeSpan Cap);
+internal readonly record struct BackoffSchedule(TimeSpan Base, TimeSpan Cap);

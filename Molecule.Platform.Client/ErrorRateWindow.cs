@@ -14,6 +14,9 @@ public sealed class ErrorRateWindow
     private string _sampleError = "";
     private long _sampleSecond = long.MinValue;
 
+    /// <summary>Creates an empty window.</summary>
+    /// <param name="time">The clock (the system clock when null).</param>
+    /// <param name="window">How far back the rate looks (60 s when null).</param>
     public ErrorRateWindow(TimeProvider? time = null, TimeSpan? window = null)
     {
         _time = time ?? TimeProvider.System;
@@ -24,6 +27,7 @@ public sealed class ErrorRateWindow
         Array.Fill(_seconds, long.MinValue);
     }
 
+    /// <summary>How far back the rate looks.</summary>
     public TimeSpan Window => TimeSpan.FromSeconds(_seconds.Length);
 
     /// <summary>A unit of work that ended well (or with a client error, which is not ours).</summary>

@@ -54,6 +54,10 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
     private int _heartbeatFailures;
     private string? _lastSentCard;
 
+    /// <summary>Creates a loop for one workspace; nothing is sent until <see cref="Start"/>.</summary>
+    /// <param name="platformUrl">The control plane, e.g. <c>http://localhost:8080</c>.</param>
+    /// <param name="workspaceId">The workspace's UUID on the platform.</param>
+    /// <param name="options">Token store, interval, client, clock, logger and registration; all optional.</param>
     public HeartbeatLoop(string platformUrl, string workspaceId, HeartbeatLoopOptions? options = null)
     {
         if (!Uri.TryCreate(platformUrl?.TrimEnd('/'), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
@@ -83,10 +87,13 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         _status = new PlatformLinkStatus(PlatformLinkState.Starting, "not started", false, null, false, null);
     }
 
+    /// <summary>The platform calls the loop makes, for an agent's own use of the same link.</summary>
     public PlatformClient Client { get; }
 
+    /// <summary>The workspace's id.</summary>
     public string WorkspaceId => Client.WorkspaceId;
 
+    /// <summary>Where the workspace's token lives.</summary>
     public TokenStore Tokens => Client.Tokens;
 
     /// <summary>The rolling 60 s window behind <c>error_rate</c> and <c>sample_error</c>.</summary>
@@ -107,6 +114,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         }
     }
 
+    /// <summary>How many tasks are running, reported as <c>active_tasks</c>.</summary>
     public int ActiveTasks
     {
         get => Volatile.Read(ref _activeTasks);
@@ -120,10 +128,14 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         set => Volatile.Write(ref _currentTask, SecretScrubber.Scrub(value ?? "", 256));
     }
 
+    /// <summary>Seconds since the loop was created (or <see cref="HeartbeatLoopOptions.StartedAt"/>), reported as <c>uptime_seconds</c>.</summary>
     public long UptimeSeconds => (long)Math.Max(0, (_time.GetUtcNow() - _startedAt).TotalSeconds);
 
+    /// <summary>Counts a unit of work that succeeded toward <c>error_rate</c>.</summary>
     public void RecordSuccess() => Errors.RecordSuccess();
 
+    /// <summary>Counts a failed unit of work toward <c>error_rate</c>; the scrubbed message may become <c>sample_error</c>.</summary>
+    /// <param name="message">What failed.</param>
     public void RecordError(string message) => Errors.RecordError(message);
 
     /// <summary>Asks for an extra heartbeat now (a task started or finished); at most one per second is sent.</summary>
@@ -140,12 +152,14 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         Wake();
     }
 
+    /// <summary>The values the next heartbeat would carry.</summary>
     public HeartbeatPayload CreatePayload()
     {
         var (rate, sample) = Errors.Snapshot();
         return new HeartbeatPayload(rate, sample, ActiveTasks, CurrentTask, UptimeSeconds);
     }
 
+    /// <summary>Starts the loop: registers (when <see cref="HeartbeatLoopOptions.Registration"/> is set), then heartbeats every interval with backoff on failure. Calling it again does nothing.</summary>
     public void Start()
     {
         lock (_gate)
@@ -189,6 +203,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
             : null;
     }
 
+    /// <summary>Stops the loop without a final heartbeat.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -609,12 +624,16 @@ public sealed class HeartbeatLoopOptions
     /// <summary>Where the token lives; default in memory only (nothing survives a restart).</summary>
     public TokenStore? Tokens { get; init; }
 
+    /// <summary>Time between heartbeats (the platform's default is 30 s).</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The client for platform calls; one without retry handlers (the loop has its own schedule). Default: a new client.</summary>
     public HttpClient? HttpClient { get; init; }
 
+    /// <summary>The clock (tests pass a fake one). Default: the system clock.</summary>
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>Where the loop logs its state changes (never the token). Default: nowhere.</summary>
     public ILogger? Logger { get; init; }
 
     /// <summary>Source of jitter (tests pass a seeded one).</summary>
@@ -630,14 +649,22 @@ public sealed class HeartbeatLoopOptions
 /// <summary>What registration sends: the advertised URL and the agent card (JSON, read again on each call).</summary>
 public sealed record RegistrationInfo(string AgentUrl, Func<string> AgentCardJson);
 
+/// <summary>Where the link with the platform stands.</summary>
 public enum PlatformLinkState
 {
+    /// <summary>Not registered yet.</summary>
     Starting,
+    /// <summary>Registered and heartbeating.</summary>
     Connected,
+    /// <summary>The platform does not answer; retrying with backoff.</summary>
     Unreachable,
+    /// <summary>The platform refuses the calls (4xx other than auth); retrying slowly.</summary>
     Rejected,
+    /// <summary>The platform refuses the token.</summary>
     Unauthorized,
+    /// <summary>The platform does not know the workspace; registering again.</summary>
     Unknown,
+    /// <summary>The platform deleted the workspace; the loop has stopped.</summary>
     Deleted,
 }
 
@@ -650,5 +677,6 @@ public enum PlatformLinkState
 /// <param name="NextContactAt">When the loop next calls the platform while it waits; null while a call is in flight.</param>
 public sealed record PlatformLinkStatus(PlatformLinkState State, string Reason, bool Registered, DateTimeOffset? LastHeartbeatAt, bool Paused, DateTimeOffset? NextContactAt)
 {
+    /// <summary>True while registered and heartbeating.</summary>
     public bool IsHealthy => State == PlatformLinkState.Connected;
 }

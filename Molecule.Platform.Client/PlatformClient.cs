@@ -13,10 +13,16 @@ namespace Molecule.Platform.Client;
 /// </summary>
 public sealed class PlatformClient
 {
+    /// <summary>The time one platform call may take.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly HttpClient _http;
 
+    /// <summary>Creates a client for one workspace.</summary>
+    /// <param name="http">The client to send with (no retry handler: callers own the retry schedule).</param>
+    /// <param name="platformUrl">The control plane.</param>
+    /// <param name="workspaceId">The workspace's UUID.</param>
+    /// <param name="tokens">Where the workspace's bearer token lives; register answers that carry a new one are saved there.</param>
     public PlatformClient(HttpClient http, Uri platformUrl, string workspaceId, TokenStore tokens)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -28,12 +34,19 @@ public sealed class PlatformClient
         Tokens = tokens;
     }
 
+    /// <summary>The control plane, ending in <c>/</c>.</summary>
     public Uri PlatformUrl { get; }
 
+    /// <summary>The workspace's id.</summary>
     public string WorkspaceId { get; }
 
+    /// <summary>Where the workspace's token lives.</summary>
     public TokenStore Tokens { get; }
 
+    /// <summary><c>POST /registry/register</c>: announces the agent's URL and card; a first registration's token is saved.</summary>
+    /// <param name="agentUrl">Where the platform reaches the agent.</param>
+    /// <param name="agentCardJson">The agent card.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     public Task<PlatformResponse> RegisterAsync(string agentUrl, string agentCardJson, CancellationToken cancellationToken = default) =>
         PostAsync("registry/register", writer =>
         {
@@ -43,6 +56,10 @@ public sealed class PlatformClient
             writer.WriteRawValue(agentCardJson);
         }, RequestTimeout, cancellationToken);
 
+    /// <summary><c>POST /registry/heartbeat</c> with the workspace's bearer token.</summary>
+    /// <param name="payload">The values to report.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="timeout">Overrides <see cref="RequestTimeout"/>.</param>
     public Task<PlatformResponse> HeartbeatAsync(HeartbeatPayload payload, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
         PostAsync("registry/heartbeat", writer =>
         {
@@ -54,6 +71,9 @@ public sealed class PlatformClient
             writer.WriteNumber("uptime_seconds", payload.UptimeSeconds);
         }, timeout ?? RequestTimeout, cancellationToken);
 
+    /// <summary><c>POST /registry/update-card</c>: replaces the card the platform shows.</summary>
+    /// <param name="agentCardJson">The agent card.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     public Task<PlatformResponse> UpdateCardAsync(string agentCardJson, CancellationToken cancellationToken = default) =>
         PostAsync("registry/update-card", writer =>
         {
@@ -62,6 +82,8 @@ public sealed class PlatformClient
             writer.WriteRawValue(agentCardJson);
         }, RequestTimeout, cancellationToken);
 
+    /// <summary><c>GET /workspaces/{id}/state</c>: whether the platform still knows, pauses or deleted the workspace.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
     public Task<PlatformResponse> GetStateAsync(CancellationToken cancellationToken = default) =>
         SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(PlatformUrl, $"workspaces/{WorkspaceId}/state")), RequestTimeout, cancellationToken);
 
@@ -131,11 +153,10 @@ public sealed class PlatformClient
 /// <summary>What one platform call produced: an HTTP answer, or a transport failure (status null).</summary>
 public sealed record PlatformResponse(HttpStatusCode? Status, string Body, TimeSpan? RetryAfter, string? TransportError)
 {
-    public static PlatformResponse Failed(string error) => new(null, "", null, error);
+    internal static PlatformResponse Failed(string error) => new(null, "", null, error);
 
+    /// <summary>True for a 2xx answer.</summary>
     public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
-
-    public bool IsRetryable => Status is null || (int)Status.Value >= 500;
 
     /// <summary>A short description for logs: the status and the platform's <c>error</c> text, or the transport error.</summary>
     public string Describe()

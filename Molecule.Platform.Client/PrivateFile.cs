@@ -1,7 +1,7 @@
 namespace Molecule.Platform.Client;
 
 /// <summary>Owner-only files (the token, the shutdown snapshot): folders 0700, files 0600, replaced atomically.</summary>
-public static class PrivateFile
+internal static class PrivateFile
 {
     /// <summary>Creates <paramref name="directory"/> with mode 0700 when it does not exist yet.</summary>
     public static void EnsureDirectory(string directory)

@@ -7,7 +7,7 @@ namespace Molecule.Platform.Client;
 /// assignments, OpenAI-style <c>sk-</c> keys, GitHub, AWS and Cloudflare-style tokens, and any base64-like run of 33 or
 /// more characters (which covers the platform's own 43-character tokens).
 /// </summary>
-public static partial class SecretScrubber
+internal static partial class SecretScrubber
 {
     public static string Scrub(string text, int maxLength = int.MaxValue)
     {

@@ -7,11 +7,14 @@ namespace Molecule.Platform.Client;
 /// </summary>
 public sealed class TokenStore
 {
+    /// <summary>The token file's name in the folder, as the Molecule runtime names it.</summary>
     public const string FileName = ".auth_token";
 
     private readonly Lock _gate = new();
     private string? _token;
 
+    /// <summary>A store backed by <c>directory/.auth_token</c> (created 0600 on first save).</summary>
+    /// <param name="directory">The folder, e.g. <c>/configs</c>.</param>
     public TokenStore(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -27,12 +30,17 @@ public sealed class TokenStore
         FilePath = "";
     }
 
+    /// <summary>A store that keeps the token in memory only.</summary>
+    /// <param name="token">The initial token, if any.</param>
     public static TokenStore InMemory(string? token = null) => new() { _token = Normalize(token) };
 
+    /// <summary>The folder; empty for an in-memory store.</summary>
     public string Directory { get; }
 
+    /// <summary>The token file; empty for an in-memory store.</summary>
     public string FilePath { get; }
 
+    /// <summary>True when the token is kept in a file.</summary>
     public bool IsPersistent => FilePath.Length > 0;
 
     /// <summary>The token currently held, or null when none is known.</summary>

@@ -1,11 +1,10 @@
 using Microsoft.Extensions.Options;
 using Molecule.Workspace;
-using Molecule.Workspace.Agent;
-using Molecule.Workspace.ControlPlane;
+using Molecule.Workspace.Agents;
 
-if (args is [HealthProbe.Command])
+if (WorkspaceProbe.IsProbe(args))
 {
-    return await HealthProbe.RunAsync(Console.Error);
+    return await WorkspaceProbe.RunAsync();
 }
 
 try
@@ -13,19 +12,18 @@ try
     var builder = WebApplication.CreateBuilder(args);
 
     builder.AddServiceDefaults();
-    builder.AddAgent();              // Agent/: card, task store, JSON-RPC handler, the configured IAgent
-    builder.AddControlPlane();       // ControlPlane/: registration, heartbeat, readiness, graceful shutdown
+    builder.AddMoleculeWorkspace()   // card, A2A, task store, registration, heartbeat, graceful shutdown
+           .AddBuiltInAgent();       // AGENT_KIND: echo (default) or chat
 
     var app = builder.Build();
 
     app.MapDefaultEndpoints();       // /health (readiness, platform link), /alive
-    app.MapAgentCard();              // GET /.well-known/agent-card.json (+ agent.json)
-    app.MapA2A();                    // POST / (A2A 1.0 and 0.3)
+    app.MapMoleculeWorkspace();      // GET /.well-known/agent-card.json (+ agent.json), POST / (A2A 1.0 and 0.3)
 
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is WorkspaceConfigurationException or OptionsValidationException)
+catch (Exception ex) when (ex is MoleculeWorkspaceConfigurationException or OptionsValidationException)
 {
     Console.Error.WriteLine($"molecule-workspace: {(ex is OptionsValidationException options ? string.Join(" ", options.Failures) : ex.Message)}");
     return 1;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Molecule.Testing;
 
 namespace Molecule.AppHost.Tests;
 

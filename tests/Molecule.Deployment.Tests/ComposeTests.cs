@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Molecule.Deployment.Tests.Infrastructure;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Molecule.Deployment.Tests.Infrastructure;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using Molecule.Deployment.Tests.Infrastructure;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests;
 

@@ -1,8 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Molecule.Workspace.Tests.Infrastructure;
 
 namespace Molecule.Workspace.Tests;
@@ -14,56 +11,16 @@ namespace Molecule.Workspace.Tests;
 public sealed class ChatAgentTests : IAsyncLifetime
 {
     private const string ApiKey = "sk-test-0123456789abcdefghij";
-    private readonly List<JsonElement> _requests = [];
-    private readonly List<string?> _authorizations = [];
-    private WebApplication _model = null!;
+    private OpenAICompatibleServer _model = null!;
     private WorkspaceAppFactory _workspace = null!;
     private HttpClient _client = null!;
 
-    /// <summary>How the fake model answers the next call: streamed chunks, or an HTTP status to fail with.</summary>
-    private Func<JsonElement, (int Status, string[] Chunks)> _answer = request => (200, ["You said: ", LastUserText(request)]);
-
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _model = builder.Build();
-        _model.MapPost("/v1/chat/completions", async (HttpContext context) =>
-        {
-            var request = (await JsonDocument.ParseAsync(context.Request.Body)).RootElement.Clone();
-            lock (_requests)
-            {
-                _requests.Add(request);
-                _authorizations.Add(context.Request.Headers.Authorization);
-            }
-
-            var (status, chunks) = _answer(request);
-            if (status != 200)
-            {
-                context.Response.StatusCode = status;
-                await context.Response.WriteAsJsonAsync(new { error = new { message = "model overloaded", type = "server_error" } });
-                return;
-            }
-
-            context.Response.ContentType = "text/event-stream";
-            foreach (var chunk in chunks)
-            {
-                var data = JsonSerializer.Serialize(new
-                {
-                    id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1_700_000_000, model = "test-model",
-                    choices = new[] { new { index = 0, delta = new { role = "assistant", content = chunk }, finish_reason = (string?)null } },
-                });
-                await context.Response.WriteAsync($"data: {data}\n\n");
-                await context.Response.Body.FlushAsync();
-            }
-
-            await context.Response.WriteAsync("data: [DONE]\n\n");
-        });
-        await _model.StartAsync();
-
+        _model = await OpenAICompatibleServer.StartAsync();
         _workspace = new WorkspaceAppFactory();
         _workspace.Settings["AGENT_KIND"] = "chat";
-        _workspace.Settings["OPENAI_BASE_URL"] = $"{_model.Urls.First()}/v1";
+        _workspace.Settings["OPENAI_BASE_URL"] = _model.BaseUrl;
         _workspace.Settings["OPENAI_MODEL"] = "test-model";
         _workspace.Settings["OPENAI_API_KEY"] = ApiKey;
         _client = _workspace.CreateClient();
@@ -76,9 +33,6 @@ public sealed class ChatAgentTests : IAsyncLifetime
         await _model.DisposeAsync();
     }
 
-    private static string LastUserText(JsonElement request) =>
-        request.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == "user").GetProperty("content").ToString();
-
     private static string AnswerText(JsonElement body) =>
         string.Concat(body.GetProperty("result").GetProperty("task").GetProperty("artifacts")[0].GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("text").GetString()));
 
@@ -89,10 +43,10 @@ public sealed class ChatAgentTests : IAsyncLifetime
 
         Assert.Equal("TASK_STATE_COMPLETED", body.GetProperty("result").GetProperty("task").GetProperty("status").GetProperty("state").GetString());
         Assert.Equal("You said: hello model", AnswerText(body));
-        var request = Assert.Single(_requests);
+        var request = Assert.Single(_model.Requests);
         Assert.Equal("test-model", request.GetProperty("model").GetString());
         Assert.True(request.GetProperty("stream").GetBoolean());
-        Assert.Equal($"Bearer {ApiKey}", Assert.Single(_authorizations));
+        Assert.Equal($"Bearer {ApiKey}", Assert.Single(_model.Authorizations));
     }
 
     [Fact]
@@ -105,18 +59,19 @@ public sealed class ChatAgentTests : IAsyncLifetime
         await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("what is my name?", contextId: first) }, "1.0");
         await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("what is my name?", contextId: second) }, "1.0");
 
-        var roles = _requests.Select(r => string.Join(",", r.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()))).ToList();
+        var requests = _model.Requests;
+        var roles = requests.Select(r => string.Join(",", r.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()))).ToList();
         Assert.Equal(["system,user", "system,user,assistant,user", "system,user"], roles);   // the configured system prompt first
-        var remembered = _requests[1].GetProperty("messages");
+        var remembered = requests[1].GetProperty("messages");
         Assert.Equal("my name is Ada", remembered[1].GetProperty("content").ToString());
         Assert.Equal("You said: my name is Ada", remembered[2].GetProperty("content").ToString());
-        Assert.DoesNotContain("Ada", _requests[2].GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Ada", requests[2].GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_failing_model_fails_the_task_with_a_reason_and_no_secret()
     {
-        _answer = _ => (500, []);
+        _model.Answer = _ => (500, [], TimeSpan.Zero);
 
         var (status, body) = await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("hello?") }, "1.0");
 
@@ -131,7 +86,7 @@ public sealed class ChatAgentTests : IAsyncLifetime
     [Fact]
     public async Task A_streamed_answer_arrives_as_artifact_updates_over_SSE()
     {
-        _answer = _ => (200, ["one ", "two ", "three"]);
+        _model.Answer = _ => (200, ["one ", "two ", "three"], TimeSpan.Zero);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/")
         {
             Content = new StringContent(JsonSerializer.Serialize(new

@@ -1,6 +1,4 @@
 using System.Net;
-using Molecule.Workspace.Tests.Infrastructure;
-using Molecule.Testing;
 
 namespace Molecule.Workspace.Tests;
 

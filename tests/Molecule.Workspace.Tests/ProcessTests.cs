@@ -4,8 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Molecule.Workspace.Tests.Infrastructure;
-using Molecule.Testing;
 
 namespace Molecule.Workspace.Tests;
 

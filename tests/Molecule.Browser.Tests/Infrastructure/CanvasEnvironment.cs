@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Playwright;
-using Molecule.Testing;
 
 namespace Molecule.Browser.Tests.Infrastructure;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Molecule.Testing;
 
 namespace Molecule.Deployment.Tests.Infrastructure;
 

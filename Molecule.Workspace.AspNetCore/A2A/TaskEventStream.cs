@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Molecule.Workspace.Tasks;
+
+namespace Molecule.Workspace.A2A;
+
+/// <summary>
+/// Writes one task's events as Server-Sent Events: <c>id:</c> is the event's sequence (for <c>Last-Event-ID</c>),
+/// <c>data:</c> a JSON-RPC response whose result is the event. Comment lines keep idle streams open, timed by the
+/// <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInterval)
+{
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+
+    /// <summary>Writes SSE until the stream ends; returns false when the client left before the end.</summary>
+    public async Task<bool> WriteAsync(HttpContext context, A2AVersion version, string? id, TaskSubscription subscription, bool endOnInterrupt)
+    {
+        var response = context.Response;
+        await StartAsync(context).ConfigureAwait(false);
+
+        var aborted = context.RequestAborted;
+        foreach (var initial in subscription.Initial)
+        {
+            await WriteEventAsync(response, version, id, initial, endOnInterrupt, aborted).ConfigureAwait(false);
+            if (Ends(initial, endOnInterrupt))
+            {
+                return true;
+            }
+        }
+
+        var reader = subscription.Reader;
+        while (true)
+        {
+            using var idle = new CancellationTokenSource(keepAliveInterval, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, idle.Token);
+            bool more;
+            try
+            {
+                more = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                await response.Body.WriteAsync(KeepAlive, aborted).ConfigureAwait(false);
+                await response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                continue;
+            }
+            catch (ChannelClosedException)
+            {
+                return true;   // fell behind: the stream closes; the client resubscribes with Last-Event-ID
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            if (!more)
+            {
+                return true;
+            }
+
+            while (reader.TryRead(out var next))
+            {
+                await WriteEventAsync(response, version, id, next, endOnInterrupt, aborted).ConfigureAwait(false);
+                if (Ends(next, endOnInterrupt))
+                {
+                    return true;
+                }
+            }
+        }
+    }
+
+    private static Task StartAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return response.StartAsync(context.RequestAborted);
+    }
+
+    private static bool Ends(TaskEvent taskEvent, bool endOnInterrupt) => taskEvent switch
+    {
+        StatusUpdateEvent status => status.Status.State.IsTerminal() || (endOnInterrupt && status.Status.State.IsInterrupted()),
+        TaskSnapshotEvent snapshot => snapshot.Task.Status.State.IsTerminal(),
+        _ => false,
+    };
+
+    private static async Task WriteEventAsync(HttpResponse response, A2AVersion version, string? id, TaskEvent taskEvent, bool endOnInterrupt, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        buffer.Write(Encoding.ASCII.GetBytes($"id: {taskEvent.Sequence.ToString(CultureInfo.InvariantCulture)}\ndata: "));
+        JsonRpcWriter.WriteEnvelope(buffer, id, writer =>
+        {
+            writer.WritePropertyName("result");
+            WireWriter.WriteEvent(writer, taskEvent, version, endOnInterrupt);
+        });
+        buffer.Write("\n\n"u8);
+        await response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Molecule.Workspace;
+
+/// <summary>The chat agent added by <c>AddChatAgent()</c> (configuration section <c>Agent:Chat</c>).</summary>
+public sealed class ChatAgentOptions
+{
+    /// <summary>The configuration section, <c>Agent:Chat</c>.</summary>
+    public const string SectionName = "Agent:Chat";
+
+    /// <summary>The model's instructions (its system prompt).</summary>
+    public string? SystemPrompt { get; set; } = "You are a helpful Molecule workspace agent. Answer concisely.";
+
+    /// <summary>Messages of history kept per conversation (A2A context), oldest dropped first.</summary>
+    [Range(2, 1000)] public int HistoryMessages { get; set; } = 40;
+
+    /// <summary>Conversations kept (least recently used dropped first).</summary>
+    [Range(1, 100_000)] public int MaxContexts { get; set; } = 1000;
+}

@@ -1,0 +1,69 @@
+namespace Molecule.Workspace.Tasks;
+
+/// <summary>The store's bounds: terminal tasks leave after their TTL, and the oldest-finished first past capacity.</summary>
+internal sealed partial class TaskManager
+{
+    /// <summary>Drops terminal tasks past their TTL. Called periodically.</summary>
+    public int Sweep()
+    {
+        var cutoff = _time.GetUtcNow() - _options.TerminalTtl;
+        var removed = 0;
+        while (_ended.TryPeek(out var oldest) && oldest.EndedAt <= cutoff && _ended.TryDequeue(out oldest))
+        {
+            removed += Remove(oldest) ? 1 : 0;
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Keeps the store at its capacity: past it, the longest-finished tasks are dropped (10 % at a time, so this runs
+    /// rarely). Running tasks are never evicted. One caller evicts at a time; the others carry on.
+    /// </summary>
+    private void EnsureCapacity()
+    {
+        if (Volatile.Read(ref _count) < _options.Capacity || Interlocked.CompareExchange(ref _evicting, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Sweep();
+            var target = _options.Capacity - 1 - (_options.Capacity / 10);
+            while (Volatile.Read(ref _count) > target && _ended.TryDequeue(out var oldest))
+            {
+                Remove(oldest);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _evicting, 0);
+        }
+    }
+
+    /// <summary>Removes a task that ended at <paramref name="ended"/>.EndedAt, unless it is gone already.</summary>
+    private bool Remove((string Id, DateTimeOffset EndedAt) ended)
+    {
+        if (!_tasks.TryGetValue(ended.Id, out var entry))
+        {
+            return false;
+        }
+
+        lock (entry.Gate)
+        {
+            if (!entry.Status.State.IsTerminal())
+            {
+                return false;
+            }
+        }
+
+        if (!_tasks.TryRemove(new KeyValuePair<string, TaskEntry>(ended.Id, entry)))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
+    }
+}

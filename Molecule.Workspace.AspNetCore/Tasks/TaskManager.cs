@@ -1,0 +1,383 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Molecule.Platform.Client;
+
+namespace Molecule.Workspace.Tasks;
+
+/// <summary>
+/// Owns every task: creates and resumes them, runs the agent for each turn, keeps the per-task ordered event log that
+/// streams and <c>Last-Event-ID</c> replay read from, cancels (always ending in CANCELED), evicts, drains on shutdown,
+/// and restores from a snapshot. Thread-safe; each task has its own lock, so tasks never wait on each other.
+/// </summary>
+internal sealed partial class TaskManager : IAsyncDisposable
+{
+    private const int SubscriberBuffer = 512;
+
+    private readonly ConcurrentDictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
+
+    // Terminal tasks in the order they ended: TTL sweeps and capacity eviction take from the front, so both cost
+    // O(tasks removed) instead of a scan and sort of the whole store on the request path.
+    private readonly ConcurrentQueue<(string Id, DateTimeOffset EndedAt)> _ended = new();
+    private int _count;      // ConcurrentDictionary.Count takes every bucket lock; this is the store's size
+    private int _evicting;   // single-flight guard: one request evicts, the others go on (10 % headroom)
+    private readonly ActiveTasks _active;
+    private readonly IAgent _agent;
+    private readonly TaskStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IAgentActivitySink _sink;
+    private readonly ILogger<TaskManager> _logger;
+    private readonly CancellationTokenSource _shutdown = new();
+    private volatile bool _draining;
+
+    public TaskManager(IAgent agent, IOptions<TaskStoreOptions> options, TimeProvider time, IAgentActivitySink sink, ILogger<TaskManager> logger)
+    {
+        _agent = agent;
+        _options = options.Value;
+        _time = time;
+        _sink = sink;
+        _active = new ActiveTasks(sink);
+        _logger = logger;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public int ActiveCount => _active.Count;
+
+    /// <summary>True once shutdown began: new sends are refused.</summary>
+    public bool IsDraining => _draining;
+
+    public TaskStoreOptions Options => _options;
+
+    /// <summary>
+    /// Starts a turn for <paramref name="message"/>: a new task, or the next turn of an interrupted one named by
+    /// <c>taskId</c>. Returns the task and the log position just before this turn's first event (the Task snapshot).
+    /// </summary>
+    /// <param name="message">The message that starts or continues the task.</param>
+    /// <param name="streaming">The caller streams this turn: its event log is kept for Last-Event-ID replay.</param>
+    public (TaskEntry Task, long TurnStart) Submit(AgentMessage message, bool streaming = false)
+    {
+        if (_draining)
+        {
+            throw new TaskStoreException(TaskErrorKind.ShuttingDown, message.TaskId ?? "");
+        }
+
+        var now = _time.GetUtcNow();
+        TaskEntry entry;
+        if (message.TaskId is { } taskId)
+        {
+            entry = Find(taskId, message.ContextId);
+        }
+        else
+        {
+            entry = new TaskEntry(Guid.NewGuid().ToString(), message.ContextId ?? Guid.NewGuid().ToString(), now);
+            EnsureCapacity();
+            _tasks[entry.Id] = entry;
+            Interlocked.Increment(ref _count);
+        }
+
+        AgentRequest request;
+        long turnStart;
+        lock (entry.Gate)
+        {
+            var state = entry.Status.State;
+            if (message.TaskId is not null)
+            {
+                if (state.IsTerminal())
+                {
+                    throw new TaskStoreException(TaskErrorKind.Terminal, entry.Id, state);
+                }
+
+                if (!state.IsInterrupted())
+                {
+                    throw new TaskStoreException(TaskErrorKind.Busy, entry.Id, state);
+                }
+            }
+
+            var stored = message with { TaskId = entry.Id, ContextId = entry.ContextId };
+            var history = entry.History.ToArray();
+            AddHistory(entry, stored);
+            entry.Status = new AgentTaskStatus(TaskState.Submitted, null, now);
+            entry.LastUpdated = now;
+            entry.Detached = false;
+            entry.CancelReason = null;
+            entry.Label = SecretScrubber.Scrub(Label(message.Text), 256);
+            entry.TurnEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            entry.Streamed |= streaming;
+            turnStart = entry.LastSequence;
+            PublishLocked(entry, new TaskSnapshotEvent(entry.SnapshotLocked()));
+            request = new AgentRequest(entry.Id, entry.ContextId, stored, history);
+
+            entry.RunCancellation = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            var cancellation = entry.RunCancellation.Token;
+            entry.RunTask = Task.Run(() => RunTurnAsync(entry, request, cancellation), CancellationToken.None);
+        }
+
+        _active.Started(entry.Id, entry.Label);
+        return (entry, turnStart);
+    }
+
+    /// <summary>Waits until the current turn ends (terminal or interrupted) or the blocking timeout passes.</summary>
+    public async Task WaitForTurnAsync(TaskEntry entry, CancellationToken cancellationToken)
+    {
+        Task turn;
+        lock (entry.Gate)
+        {
+            turn = entry.TurnEnded.Task;
+        }
+
+        try
+        {
+            await turn.WaitAsync(_options.BlockingTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Answer with the still-running task; the client can poll or resubscribe.
+        }
+    }
+
+    /// <summary>The request that started the turn returned before the task ended: its end is counted on its own.</summary>
+    public void Detach(TaskEntry entry)
+    {
+        lock (entry.Gate)
+        {
+            if (!entry.Status.State.IsTerminal())
+            {
+                entry.Detached = true;
+            }
+        }
+    }
+
+    /// <summary>The task, if it exists and belongs to <paramref name="contextId"/> (when one is given).</summary>
+    public TaskEntry Find(string id, string? contextId = null)
+    {
+        if (_tasks.TryGetValue(id, out var entry) && (contextId is null || contextId == entry.ContextId))
+        {
+            return entry;
+        }
+
+        throw new TaskStoreException(TaskErrorKind.NotFound, id);
+    }
+
+    /// <summary>Cancels a task: the agent's token is cancelled, then CANCELED is written within the cancel wait.</summary>
+    public async Task<TaskSnapshot> CancelAsync(string id, string? contextId, string reason, CancellationToken cancellationToken)
+    {
+        var entry = Find(id, contextId);
+        Task? running;
+        lock (entry.Gate)
+        {
+            var state = entry.Status.State;
+            if (state == TaskState.Canceled)
+            {
+                return entry.SnapshotLocked();
+            }
+
+            if (state.IsTerminal())
+            {
+                throw new TaskStoreException(TaskErrorKind.NotCancelable, id, state);
+            }
+
+            entry.CancelReason ??= reason;
+            running = entry.RunTask is { IsCompleted: false } ? entry.RunTask : null;
+            entry.RunCancellation?.Cancel();
+        }
+
+        if (running is not null)
+        {
+            try
+            {
+                await running.WaitAsync(_options.CancelWait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogCancelWaitExpired(_logger, id);
+            }
+        }
+
+        Transition(entry, TaskState.Canceled, AgentSays(entry, reason));
+        return entry.Snapshot();
+    }
+
+    /// <summary>
+    /// Subscribes to a task's events. With <paramref name="afterSequence"/> inside the retained log the missed events are
+    /// replayed; otherwise the current Task snapshot comes first. The reader completes at a terminal state.
+    /// </summary>
+    public TaskSubscription Subscribe(TaskEntry entry, long? afterSequence)
+    {
+        var channel = Channel.CreateBounded<TaskEvent>(new BoundedChannelOptions(SubscriberBuffer)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        lock (entry.Gate)
+        {
+            entry.Streamed = true;
+            var initial = new List<TaskEvent>();
+            var first = entry.Log.First?.Value.Sequence ?? entry.LastSequence + 1;
+            if (afterSequence is { } after && after >= first - 1 && after <= entry.LastSequence)
+            {
+                initial.AddRange(entry.Log.Where(e => e.Sequence > after));
+            }
+            else
+            {
+                initial.Add(new TaskSnapshotEvent(entry.SnapshotLocked()) { Sequence = entry.LastSequence });
+            }
+
+            if (!entry.Status.State.IsTerminal())
+            {
+                entry.Subscribers.Add(channel);
+            }
+            else
+            {
+                channel.Writer.TryComplete();
+            }
+
+            return new TaskSubscription(entry, initial, channel.Reader, () => Unsubscribe(entry, channel));
+        }
+    }
+
+    public IReadOnlyList<TaskEntry> List() => _tasks.Values.ToArray();
+
+    /// <summary>Stops taking new work (new sends get "workspace shutting down").</summary>
+    public void StopAcceptingWork() => _draining = true;
+
+    /// <summary>Waits for running tasks until <paramref name="budget"/> passes (or <paramref name="skip"/> fires), then cancels the rest.</summary>
+    public async Task<(int Finished, int Canceled)> DrainAsync(TimeSpan budget, CancellationToken skip)
+    {
+        _draining = true;
+        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().Where(t => !t.IsCompleted).ToArray();
+        if (running.Length > 0 && budget > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.WhenAll(running).WaitAsync(budget, _time, skip).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+            }
+        }
+
+        var canceled = 0;
+        foreach (var entry in _tasks.Values)
+        {
+            if (entry.State.IsActive())
+            {
+                canceled++;
+                await CancelAsync(entry.Id, null, "shutdown", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return (running.Length - canceled, canceled);
+    }
+
+    /// <summary>Loads tasks from a snapshot; those that were running come back FAILED with the reason.</summary>
+    public int Restore(IEnumerable<TaskSnapshot> tasks)
+    {
+        var now = _time.GetUtcNow();
+        var count = 0;
+        var restoredEnded = new List<(string Id, DateTimeOffset EndedAt)>();
+        foreach (var snapshot in tasks)
+        {
+            var entry = new TaskEntry(snapshot.Id, snapshot.ContextId, snapshot.Status.Timestamp);
+            entry.History.AddRange(snapshot.History);
+            entry.Artifacts.AddRange(snapshot.Artifacts);
+            entry.Status = snapshot.Status;
+            if (snapshot.Status.State.IsActive())
+            {
+                entry.Status = new AgentTaskStatus(TaskState.Failed,
+                    AgentSays(entry, "The workspace restarted while this task was running; send the message again."), now);
+            }
+
+            entry.LastUpdated = entry.Status.Timestamp;
+            if (_tasks.TryAdd(entry.Id, entry))
+            {
+                Interlocked.Increment(ref _count);
+                count++;
+                if (entry.Status.State.IsTerminal())
+                {
+                    restoredEnded.Add((entry.Id, entry.LastUpdated));
+                }
+            }
+        }
+
+        foreach (var ended in restoredEnded.OrderBy(e => e.EndedAt))
+        {
+            _ended.Enqueue(ended);
+        }
+
+        EnsureCapacity();
+        return count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        _shutdown.Dispose();
+    }
+
+    private void PublishLocked(TaskEntry entry, TaskEvent taskEvent)
+    {
+        var sequenced = taskEvent with { Sequence = ++entry.LastSequence };
+        entry.Log.AddLast(sequenced);
+        while (entry.Log.Count > _options.EventLogCap)
+        {
+            entry.Log.RemoveFirst();
+        }
+
+        for (var i = entry.Subscribers.Count - 1; i >= 0; i--)
+        {
+            var subscriber = entry.Subscribers[i];
+            if (!subscriber.Writer.TryWrite(sequenced))
+            {
+                // A subscriber that cannot keep up is closed rather than silently skipped; it resubscribes with
+                // Last-Event-ID and replays the gap.
+                subscriber.Writer.TryComplete(new ChannelClosedException("The subscriber fell behind; resubscribe with Last-Event-ID."));
+                entry.Subscribers.RemoveAt(i);
+            }
+        }
+    }
+
+    private void Unsubscribe(TaskEntry entry, Channel<TaskEvent> channel)
+    {
+        lock (entry.Gate)
+        {
+            entry.Subscribers.Remove(channel);
+        }
+    }
+
+    private void AddHistory(TaskEntry entry, AgentMessage message)
+    {
+        entry.History.Add(message);
+        if (entry.History.Count > _options.HistoryCap)
+        {
+            entry.History.RemoveRange(0, entry.History.Count - _options.HistoryCap);
+        }
+    }
+
+    private static AgentMessage AgentSays(TaskEntry entry, string text) =>
+        new(Guid.NewGuid().ToString(), MessageRole.Agent, [new TextPart(text)], entry.ContextId, entry.Id);
+
+    private static string Label(string text)
+    {
+        var line = text.ReplaceLineEndings(" ").Trim();
+        return line.Length <= 80 ? line : line[..77] + "...";
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Task {TaskId} failed in the agent")]
+    private static partial void LogAgentFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Task {TaskId}: the agent did not stop within the cancel wait; marking it canceled anyway")]
+    private static partial void LogCancelWaitExpired(ILogger logger, string taskId);
+}

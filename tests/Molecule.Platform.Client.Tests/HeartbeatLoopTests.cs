@@ -1,0 +1,318 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Molecule.Platform.Client.Tests;
+
+public sealed class HeartbeatLoopTests : IDisposable
+{
+    private const string WorkspaceId = "7a1c2e3d-4b5f-4a6e-9d8c-1b2a3c4d5e6f";
+    private static readonly string Token = new('T', 43);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly StubPlatform _platform = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("molecule-loop-").FullName;
+
+    public void Dispose()
+    {
+        _platform.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private HeartbeatLoop CreateLoop(bool register = true) => new("http://platform.test:8080", WorkspaceId, new HeartbeatLoopOptions
+    {
+        Tokens = new TokenStore(_dir),
+        Interval = TimeSpan.FromSeconds(30),
+        HttpClient = new HttpClient(_platform),
+        TimeProvider = _time,
+        Random = new Random(42),
+        Registration = register ? new RegistrationInfo("http://agent.test:8000", () => """{"name":"a","url":"http://agent.test:8000/"}""") : null,
+    });
+
+    private async Task<RecordedRequest> NextAsync() => await _platform.Requests.Reader.ReadAsync().AsTask().DefaultTimeout();
+
+    /// <summary>
+    /// Waits until <paramref name="loop"/> has armed its next timer and returns when it is due. Time only moves
+    /// once the loop is really waiting, so no advance can fall between a response and the schedule it sets.
+    /// </summary>
+    private async Task<DateTimeOffset> IdleUntilAsync(HeartbeatLoop loop)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Short);
+        while (true)
+        {
+            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow())
+            {
+                return next;
+            }
+
+            await Task.Delay(1, timeout.Token);
+        }
+    }
+
+    /// <summary>Moves fake time straight to each timer the loop arms until it sends its next request.</summary>
+    private async Task<RecordedRequest> AdvanceUntilRequestAsync(HeartbeatLoop loop)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Short);
+        while (true)
+        {
+            if (_platform.Requests.Reader.TryRead(out var request))
+            {
+                return request;
+            }
+
+            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow())
+            {
+                _time.Advance(next - _time.GetUtcNow());
+            }
+            else
+            {
+                await Task.Delay(1, timeout.Token);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Registers_then_heartbeats_with_the_contract_body_and_saves_the_first_token()
+    {
+        _platform.Respond = r => r.Path == "/registry/register"
+            ? StubPlatform.Json(200, $$"""{"status":"registered","auth_token":"{{Token}}"}""")
+            : StubPlatform.Json(200, """{"status":"ok"}""");
+        await using var loop = CreateLoop();
+        loop.ActiveTasks = 2;
+        loop.CurrentTask = "Summarise Q3";
+
+        loop.Start();
+        var register = await NextAsync();
+        var heartbeat = await NextAsync();
+
+        Assert.Equal("/registry/register", register.Path);
+        using var registerBody = JsonDocument.Parse(register.Body);
+        Assert.Equal(WorkspaceId, registerBody.RootElement.GetProperty("id").GetString());
+        Assert.Equal("http://agent.test:8000", registerBody.RootElement.GetProperty("url").GetString());
+        Assert.Equal("a", registerBody.RootElement.GetProperty("agent_card").GetProperty("name").GetString());
+        Assert.Null(register.Authorization);
+        Assert.Equal(WorkspaceId, register.WorkspaceHeader);
+
+        Assert.Equal("/registry/heartbeat", heartbeat.Path);
+        Assert.Equal($"Bearer {Token}", heartbeat.Authorization);
+        Assert.Matches("""^\{"workspace_id":"[0-9a-f-]{36}","error_rate":0,"sample_error":"","active_tasks":2,"current_task":"Summarise Q3","uptime_seconds":0\}$""", heartbeat.Body);
+        Assert.Equal(Token, File.ReadAllText(Path.Combine(_dir, TokenStore.FileName)));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, TokenStore.FileName)));
+        }
+
+        var state = await NextAsync();
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", state.Path);
+        Assert.True(loop.Status.IsHealthy);
+    }
+
+    [Fact]
+    public async Task Next_heartbeat_comes_exactly_one_interval_later()
+    {
+        await using var loop = CreateLoop(register: false);
+        var start = _time.GetUtcNow();
+        loop.Start();
+        await NextAsync();
+
+        var next = await IdleUntilAsync(loop);
+        Assert.Equal(start + TimeSpan.FromSeconds(30), next);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(50);
+        Assert.False(_platform.Requests.Reader.TryRead(out _));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
+    }
+
+    [Fact]
+    public async Task Unreachable_platform_is_retried_with_capped_backoff_never_a_tight_loop()
+    {
+        var attempts = new List<DateTimeOffset>();
+        _platform.Respond = r =>
+        {
+            if (r.Path == "/registry/register")
+            {
+                attempts.Add(_time.GetUtcNow());
+            }
+
+            return StubPlatform.Json(503, """{"error":"down"}""");
+        };
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        for (var i = 0; i < 8; i++)
+        {
+            RecordedRequest request;
+            do
+            {
+                request = await AdvanceUntilRequestAsync(loop);
+            }
+            while (request.Path != "/registry/register");
+        }
+
+        for (var n = 1; n < attempts.Count; n++)
+        {
+            var gap = attempts[n] - attempts[n - 1];
+            var ceiling = Backoff.Ceiling(Backoff.Fast, n);
+            Assert.InRange(gap, ceiling / 2, ceiling);
+        }
+
+        Assert.Equal(PlatformLinkState.Unreachable, loop.Status.State);
+        Assert.Contains("platform unreachable", loop.Status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retry_after_is_honoured_on_429()
+    {
+        var first = true;
+        DateTimeOffset? second = null;
+        _platform.Respond = r =>
+        {
+            if (r.Path != "/registry/register")
+            {
+                return StubPlatform.Json(200, """{"status":"ok"}""");
+            }
+
+            if (first)
+            {
+                first = false;
+                return StubPlatform.Json(429, """{"error":"rate limit exceeded","retry_after":20}""", TimeSpan.FromSeconds(20));
+            }
+
+            second ??= _time.GetUtcNow();
+            return StubPlatform.Json(200, """{"status":"registered"}""");
+        };
+        await using var loop = CreateLoop();
+        var start = _time.GetUtcNow();
+        loop.Start();
+
+        while (second is null)
+        {
+            await AdvanceUntilRequestAsync(loop);
+        }
+
+        Assert.True(second - start >= TimeSpan.FromSeconds(20), $"retried after {second - start}");
+    }
+
+    [Fact]
+    public async Task Heartbeat_404_re_registers_at_once_and_adopts_the_new_token()
+    {
+        var lost = false;
+        var registrations = 0;
+        _platform.Respond = r => r.Path switch
+        {
+            "/registry/register" => StubPlatform.Json(200, ++registrations == 1 ? """{"status":"registered"}""" : $$"""{"status":"registered","auth_token":"{{Token}}"}"""),
+            "/registry/heartbeat" when !lost => Lose(),
+            "/registry/heartbeat" => StubPlatform.Json(404, """{"error":"workspace not found"}"""),
+            _ => StubPlatform.Json(200, $$"""{"workspace_id":"{{WorkspaceId}}","status":"online","paused":false,"deleted":false}"""),
+        };
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        var paths = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            paths.Add((await NextAsync()).Path);
+        }
+
+        Assert.Equal(["/registry/register", "/registry/heartbeat", "/registry/register", $"/workspaces/{WorkspaceId}/state"], paths);
+        Assert.Equal(Token, loop.Tokens.Current);
+        Assert.True(loop.Status.IsHealthy);
+
+        HttpResponseMessage Lose()
+        {
+            lost = true;
+            return StubPlatform.Json(404, """{"error":"workspace not found"}""");
+        }
+    }
+
+    [Fact]
+    public async Task A_401_without_any_token_says_the_platform_already_issued_one()
+    {
+        _platform.Respond = _ => StubPlatform.Json(401, """{"error":"missing workspace auth token"}""");
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        Assert.Null((await NextAsync()).Authorization);
+        await IdleUntilAsync(loop);
+
+        Assert.Equal(PlatformLinkState.Unauthorized, loop.Status.State);
+        Assert.StartsWith("no token: the platform already issued one", loop.Status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_token_is_re_read_from_disk_before_giving_up()
+    {
+        File.WriteAllText(Path.Combine(_dir, TokenStore.FileName), "old-token");
+        var rotated = new string('R', 43);
+        _platform.Respond = r => r.Authorization == $"Bearer {rotated}"
+            ? StubPlatform.Json(200, """{"status":"registered"}""")
+            : StubPlatform.Json(401, """{"error":"invalid workspace auth token"}""");
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        var refused = await NextAsync();
+        Assert.Equal("Bearer old-token", refused.Authorization);
+        File.WriteAllText(Path.Combine(_dir, TokenStore.FileName), rotated);
+        RecordedRequest next;
+        do
+        {
+            next = await AdvanceUntilRequestAsync(loop);
+        }
+        while (next.Authorization != $"Bearer {rotated}");
+
+        Assert.Equal($"Bearer {rotated}", next.Authorization);
+    }
+
+    [Fact]
+    public async Task Deletion_is_detected_when_state_answers_404_after_a_confirming_re_registration()
+    {
+        File.WriteAllText(Path.Combine(_dir, TokenStore.FileName), Token);
+        _platform.Respond = r => r.Path switch
+        {
+            "/registry/register" => StubPlatform.Json(200, """{"status":"registered"}"""),
+            "/registry/heartbeat" => StubPlatform.Json(200, """{"status":"ok"}"""),
+            _ => StubPlatform.Json(404, $$"""{"workspace_id":"{{WorkspaceId}}","status":"removed","deleted":true}"""),
+        };
+        await using var loop = CreateLoop();
+        loop.Start();
+
+        await loop.Deleted.WaitAsync(TestTimeouts.Short);
+
+        Assert.Equal(PlatformLinkState.Deleted, loop.Status.State);
+        Assert.Equal("workspace deleted on the platform", loop.Status.Reason);
+    }
+
+    [Fact]
+    public async Task Stop_with_a_final_heartbeat_sends_exactly_one_more_beat()
+    {
+        await using var loop = CreateLoop(register: false);
+        loop.Start();
+        await NextAsync();
+
+        loop.ActiveTasks = 1;
+        await loop.StopAsync(sendFinalHeartbeat: true).DefaultTimeout();
+
+        var final = await NextAsync();
+        Assert.Equal("/registry/heartbeat", final.Path);
+        Assert.Contains("\"active_tasks\":1", final.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_change_sends_an_extra_heartbeat_with_real_values()
+    {
+        await using var loop = CreateLoop(register: false);
+        loop.Start();
+        await NextAsync();
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        loop.CurrentTask = "new work";
+        loop.ActiveTasks = 1;
+        loop.RecordError("boom");
+        loop.NotifyTaskChanged();
+
+        var extra = await NextAsync();
+        Assert.Contains("\"current_task\":\"new work\"", extra.Body, StringComparison.Ordinal);
+        Assert.Contains("\"error_rate\":1", extra.Body, StringComparison.Ordinal);
+        Assert.Contains("\"sample_error\":\"boom\"", extra.Body, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,27 @@
+namespace Molecule.Testing;
+
+/// <summary>Every await in the tests is bounded by one of these.</summary>
+public static class TestTimeouts
+{
+    public static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Start = TimeSpan.FromSeconds(120);
+
+    public static Task<T> DefaultTimeout<T>(this Task<T> task) => task.WaitAsync(Short);
+
+    public static Task DefaultTimeout(this Task task) => task.WaitAsync(Short);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!await condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{what}: not within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
