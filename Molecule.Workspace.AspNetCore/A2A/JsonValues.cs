@@ -26,7 +26,7 @@ internal static class JsonValues
         JsonValueKind.Object => ToDictionary(element),
         JsonValueKind.Array => element.EnumerateArray().Select(ToValue).ToArray(),
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var integer) ? integer : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var integer) ? integer : (object)element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

@@ -94,6 +94,8 @@ internal static class ChatMessages
             contents.Add(part switch
             {
                 TextPart text => new TextContent(text.Text),
+                FilePart { Bytes: { } bytes } file when IsText(file.MediaType) =>
+                    new TextContent($"[{file.Name ?? "attached file"} ({file.MediaType})]\n{System.Text.Encoding.UTF8.GetString(bytes.Span)}"),
                 FilePart { Bytes: { } bytes } file => new DataContent(bytes, file.MediaType ?? "application/octet-stream") { Name = file.Name },
                 FilePart file => new UriContent(file.Uri!, file.MediaType ?? "application/octet-stream"),
                 DataPart data => new TextContent(DataText(data)),
@@ -123,6 +125,11 @@ internal static class ChatMessages
             }
         }
     }
+
+    /// <summary>Text files travel as text: model endpoints take images, audio and PDFs as data, and drop other data types.</summary>
+    private static bool IsText(string? mediaType) =>
+        mediaType is not null && (mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ||
+            mediaType is "application/json" or "application/xml" or "application/yaml" or "application/x-yaml" or "application/csv");
 
     private static string DataText(DataPart data)
     {

@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Molecule.Workspace.AspNetCore.Tests.Infrastructure;
+
+/// <summary>
+/// A workspace built from the library exactly as a user's Program.cs builds it, on the in-memory test server, against
+/// a platform address where nothing listens (the agent side does not need one).
+/// </summary>
+internal sealed class WorkspaceHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _configs;
+
+    private WorkspaceHost(WebApplication app, string configs)
+    {
+        _app = app;
+        _configs = configs;
+        Client = app.GetTestClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<WorkspaceHost> StartAsync(Action<MoleculeWorkspaceBuilder> addAgent, IDictionary<string, string?>? settings = null)
+    {
+        var configs = Directory.CreateTempSubdirectory("molecule-lib-tests-").FullName;
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = "0b5e9a4c-1f2d-4e3a-8b7c-6d5e4f3a2b1c",
+            ["PLATFORM_URL"] = "http://127.0.0.1:9",
+            ["AGENT_URL"] = "http://agent.test:8000",
+            ["CONFIGS_DIR"] = configs,
+            ["HostOptions:ShutdownTimeout"] = "00:00:05",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        addAgent(builder.AddMoleculeWorkspace());
+        var app = builder.Build();
+        app.MapMoleculeWorkspace();
+        await app.StartAsync().DefaultTimeout();
+        return new WorkspaceHost(app, configs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync().DefaultTimeout();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_configs, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
