@@ -1,4 +1,3 @@
-using Molecule.Deployment.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace Molecule.Deployment.Tests;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Molecule.Deployment.Tests.Infrastructure;
 
 namespace Molecule.Deployment.Tests;
 

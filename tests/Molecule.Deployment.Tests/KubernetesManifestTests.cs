@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Molecule.Deployment.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace Molecule.Deployment.Tests;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Molecule.Deployment.Tests.Infrastructure;
 
 namespace Molecule.Deployment.Tests;
 

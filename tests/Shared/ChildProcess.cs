@@ -44,9 +44,14 @@ public sealed class ChildProcess : IAsyncDisposable
         Start("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], environment);
 
     /// <summary>Starts <paramref name="file"/>; a null value in <paramref name="environment"/> removes that variable.</summary>
-    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ChildProcess Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -1,4 +1,4 @@
-namespace Molecule.Deployment.Tests.Infrastructure;
+namespace Molecule.Testing;
 
 public static class Repo
 {

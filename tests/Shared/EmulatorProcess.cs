@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace Molecule.Deployment.Tests.Infrastructure;
+namespace Molecule.Testing;
 
 /// <summary>
 /// The built platform emulator as a real process listening on every interface, so containers reach it through the

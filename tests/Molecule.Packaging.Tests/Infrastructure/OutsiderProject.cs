@@ -1,0 +1,70 @@
+namespace Molecule.Packaging.Tests.Infrastructure;
+
+/// <summary>
+/// A new project in a temporary folder outside the repository, as a user creates one: its own csproj and code, and a
+/// nuget.config with only the local feed of our packages and the normal package source.
+/// </summary>
+public sealed class OutsiderProject : IDisposable
+{
+    private OutsiderProject(string folder, string name)
+    {
+        Folder = folder;
+        Name = name;
+    }
+
+    public string Folder { get; }
+
+    public string Name { get; }
+
+    /// <summary>The built assembly (Debug).</summary>
+    public string Assembly => Path.Combine(Folder, "bin", "Debug", "net10.0", Name + ".dll");
+
+    public static OutsiderProject Create(string name, PackageFeed feed, string sdk, IEnumerable<string> packages, IReadOnlyDictionary<string, string> files)
+    {
+        var folder = Directory.CreateTempSubdirectory("molecule-outsider-").FullName;
+        Assert.False(folder.StartsWith(Repo.Root, StringComparison.Ordinal), "the project must live outside the repository");
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed.Folder}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+            </configuration>
+            """);
+        var references = string.Join("\n", packages.Select(p => $"""    <PackageReference Include="{p}" Version="{feed.Version}" />"""));
+        File.WriteAllText(Path.Combine(folder, name + ".csproj"), $"""
+            <Project Sdk="{sdk}">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+            {references}
+              </ItemGroup>
+            </Project>
+            """);
+        foreach (var (path, text) in files)
+        {
+            File.WriteAllText(Path.Combine(folder, path), text);
+        }
+
+        return new OutsiderProject(folder, name);
+    }
+
+    public Task<string> BuildAsync() => Dotnet.RunAsync(Folder, TimeSpan.FromMinutes(5), "build", Path.Combine(Folder, Name + ".csproj"), "-nologo");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace Molecule.Packaging.Tests.Infrastructure;
+
+/// <summary>
+/// The repository's packages, packed once per test run into a local folder feed with a version of their own (so no
+/// earlier pack in the machine's package cache can stand in for them).
+/// </summary>
+public sealed class PackageFeed : IAsyncLifetime
+{
+    public static readonly string[] Packages = ["Molecule.Platform.Client", "Molecule.Workspace.AspNetCore"];
+
+    public string Folder { get; } = Directory.CreateTempSubdirectory("molecule-feed-").FullName;
+
+    public string Version { get; } = "0.2.0-outsider." + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    public async Task InitializeAsync()
+    {
+        foreach (var package in Packages)
+        {
+            await Dotnet.RunAsync(Repo.Root, TimeSpan.FromMinutes(5),
+                "pack", Path.Combine(Repo.Root, package, package + ".csproj"), "-c", "Release", "-o", Folder, $"-p:Version={Version}", "-nologo");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Runs the .NET CLI and fails with its output when it does not succeed in time.</summary>
+public static class Dotnet
+{
+    public static async Task<string> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        await using var process = ChildProcess.Start("dotnet", args, new Dictionary<string, string?>
+        {
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+        }, workingDirectory);
+        try
+        {
+            await process.WaitForExitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within {timeout}:\n{process.Output}");
+        }
+
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited {process.ExitCode}:\n{process.Output}");
+        return process.Output;
+    }
+}

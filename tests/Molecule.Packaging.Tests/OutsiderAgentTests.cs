@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Molecule.Packaging.Tests.Infrastructure;
+
+namespace Molecule.Packaging.Tests;
+
+/// <summary>
+/// The proof that an outsider needs nothing but the packages: the README's snippet with a custom agent, in a new web
+/// project outside the solution that references only the packed packages, built and run against a real emulator
+/// process: it registers, comes online, answers message/send through the emulator's proxy, and stops gracefully.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class OutsiderAgentTests(PackageFeed feed) : IClassFixture<PackageFeed>, IAsyncLifetime
+{
+    private const string Program = """
+        using System.Runtime.CompilerServices;
+        using Molecule.Workspace;
+
+        if (WorkspaceProbe.IsProbe(args))
+        {
+            return await WorkspaceProbe.RunAsync();
+        }
+
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddMoleculeWorkspace()
+               .AddAgent<ReverseAgent>()
+               .ConfigureCard(card =>
+               {
+                   card.Name = "Reverser";
+                   card.Skills.Add(new SkillOptions { Id = "reverse", Name = "Reverse", Description = "Reverses text." });
+               });
+        var app = builder.Build();
+        app.MapMoleculeWorkspace();
+        app.Run();
+        return 0;
+
+        sealed class ReverseAgent(TimeProvider time) : IAgent
+        {
+            public async IAsyncEnumerable<AgentUpdate> RunAsync(AgentRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                yield return new AgentProgress("reversing");
+                await Task.Delay(TimeSpan.FromMilliseconds(10), time, cancellationToken);
+                yield return new AgentText(new string(request.Message.Text.Reverse().ToArray()));
+            }
+        }
+        """;
+
+    private readonly EmulatorProcess _emulator = new();
+    private OutsiderProject? _project;
+
+    public Task InitializeAsync() => _emulator.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        _project?.Dispose();
+        await _emulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_custom_agent_from_the_packages_alone_registers_answers_through_the_proxy_and_stops_gracefully()
+    {
+        _project = OutsiderProject.Create("ReverseAgent", feed, "Microsoft.NET.Sdk.Web", ["Molecule.Workspace.AspNetCore"],
+            new Dictionary<string, string> { ["Program.cs"] = Program });
+        await _project.BuildAsync();
+        var id = await _emulator.CreateWorkspaceAsync("reverser");
+        var port = TestPorts.Free();
+        var configs = Directory.CreateTempSubdirectory("molecule-outsider-configs-").FullName;
+
+        await using var agent = ChildProcess.Start("dotnet", [_project.Assembly], new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = id,
+            ["PLATFORM_URL"] = $"http://127.0.0.1:{_emulator.Port}",
+            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
+            ["CONFIGS_DIR"] = configs,
+            ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
+        });
+        await TestTimeouts.Eventually(async () => agent.HasExited ? throw new InvalidOperationException(agent.Output) : await _emulator.StatusOfAsync(id) == "online",
+            TestTimeouts.Start, "the outsider agent online on the emulator");
+
+        using var card = JsonDocument.Parse(await _emulator.Client.GetStringAsync($"http://127.0.0.1:{port}/.well-known/agent-card.json"));
+        using var response = await _emulator.Client.PostAsync($"/workspaces/{id}/a2a", EmulatorProcess.Json(
+            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","messageId":"m-1","parts":[{"kind":"text","text":"stressed"}]}}}"""));
+        var answer = await response.Content.ReadAsStringAsync();
+        await agent.TerminateAsync(TestTimeouts.Short);
+
+        Assert.Equal("Reverser", card.RootElement.GetProperty("name").GetString());
+        Assert.Equal("reverse", card.RootElement.GetProperty("skills")[0].GetProperty("id").GetString());
+        Assert.True(response.StatusCode == HttpStatusCode.OK, answer);
+        Assert.Equal("desserts", JsonDocument.Parse(answer).RootElement.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+        Assert.Equal(0, agent.ExitCode);
+        Assert.Contains("Shutdown step 5/5", agent.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(configs, ".auth_token")), "the token the platform issued is kept");
+        Directory.Delete(configs, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_missing_setting_stops_the_outsider_app_with_one_line_naming_it()
+    {
+        _project = OutsiderProject.Create("ReverseAgent", feed, "Microsoft.NET.Sdk.Web", ["Molecule.Workspace.AspNetCore"],
+            new Dictionary<string, string> { ["Program.cs"] = Program });
+        await _project.BuildAsync();
+
+        await using var agent = ChildProcess.Start("dotnet", [_project.Assembly], new Dictionary<string, string?> { ["WORKSPACE_ID"] = null });
+        await agent.WaitForExitAsync(TestTimeouts.Start);
+
+        Assert.Equal(1, agent.ExitCode);
+        var line = Assert.Single(agent.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("WORKSPACE_ID is required", line, StringComparison.Ordinal);
+    }
+}
