@@ -27,20 +27,9 @@ public sealed class InteropTests
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var deadline = DateTime.UtcNow + TestTimeouts.Start;
-            while (!await CardAnswersAsync(client))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the workspace did not serve its card in time");
-                await Task.Delay(100);
-            }
+            await TestTimeouts.Eventually(() => CardAnswersAsync(client), TestTimeouts.Start, "the workspace serving its card");
 
-            await using var node = ChildProcess.Start("node", [Path.Combine(InteropFactAttribute.Folder, "interop.mjs"), $"http://127.0.0.1:{port}"]);
-            await node.WaitForExitAsync(TimeSpan.FromMinutes(3));
-            var report = node.Output;
-
-            Assert.True(node.ExitCode == 0, report);
-            Assert.Matches(@"(?m)^\d+ passed, 0 failed$", report);
-            Assert.DoesNotContain("not ok", report, StringComparison.Ordinal);
+            await InteropFactAttribute.RunSuiteAsync($"http://127.0.0.1:{port}");
         }
         finally
         {
@@ -60,37 +49,5 @@ public sealed class InteropTests
         {
             return false;
         }
-    }
-}
-
-/// <summary>Runs when Node.js and tests/interop's npm dependencies are installed; skipped with the reason otherwise.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class InteropFactAttribute : FactAttribute
-{
-    public static readonly string Folder = FindFolder();
-
-    public InteropFactAttribute()
-    {
-        if (!ChildProcess.IsOnPath("node"))
-        {
-            Skip = "Node.js not found on PATH";
-        }
-        else if (!File.Exists(Path.Combine(Folder, "node_modules", "@a2a-js", "sdk", "package.json")))
-        {
-            Skip = $"@a2a-js/sdk not installed: run 'npm ci' in {Folder}";
-        }
-    }
-
-    private static string FindFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Molecule.Aspire.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "interop");
-            }
-        }
-
-        return Path.Combine(AppContext.BaseDirectory, "interop");
     }
 }

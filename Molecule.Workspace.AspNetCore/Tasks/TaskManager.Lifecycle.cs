@@ -1,0 +1,91 @@
+namespace Molecule.Workspace.Tasks;
+
+/// <summary>The store across the workspace's life: restored from the snapshot at start, drained at shutdown.</summary>
+internal sealed partial class TaskManager
+{
+    /// <summary>Stops taking new work (new sends get "workspace shutting down").</summary>
+    public void StopAcceptingWork() => _draining = true;
+
+    /// <summary>Waits for running tasks until <paramref name="budget"/> passes (or <paramref name="skip"/> fires), then cancels the rest.</summary>
+    public async Task<(int Finished, int Canceled)> DrainAsync(TimeSpan budget, CancellationToken skip)
+    {
+        _draining = true;
+        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().Where(t => !t.IsCompleted).ToArray();
+        if (running.Length > 0 && budget > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.WhenAll(running).WaitAsync(budget, _time, skip).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+            }
+        }
+
+        var canceled = 0;
+        foreach (var entry in _tasks.Values)
+        {
+            if (entry.State.IsActive())
+            {
+                canceled++;
+                await CancelAsync(entry.Id, null, "shutdown", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return (running.Length - canceled, canceled);
+    }
+
+    /// <summary>Loads tasks from a snapshot; those that were running come back FAILED with the reason.</summary>
+    public int Restore(IEnumerable<TaskSnapshot> tasks)
+    {
+        var now = _time.GetUtcNow();
+        var count = 0;
+        var restoredEnded = new List<(string Id, DateTimeOffset EndedAt)>();
+        foreach (var snapshot in tasks)
+        {
+            var entry = new TaskEntry(snapshot.Id, snapshot.ContextId, snapshot.Status.Timestamp);
+            entry.History.AddRange(snapshot.History);
+            entry.Artifacts.AddRange(snapshot.Artifacts);
+            entry.Status = snapshot.Status;
+            if (snapshot.Status.State.IsActive())
+            {
+                entry.Status = new AgentTaskStatus(TaskState.Failed,
+                    AgentSays(entry, "The workspace restarted while this task was running; send the message again."), now);
+            }
+
+            entry.LastUpdated = entry.Status.Timestamp;
+            if (_tasks.TryAdd(entry.Id, entry))
+            {
+                Interlocked.Increment(ref _count);
+                count++;
+                if (entry.Status.State.IsTerminal())
+                {
+                    restoredEnded.Add((entry.Id, entry.LastUpdated));
+                }
+            }
+        }
+
+        foreach (var ended in restoredEnded.OrderBy(e => e.EndedAt))
+        {
+            _ended.Enqueue(ended);
+        }
+
+        EnsureCapacity();
+        return count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        _shutdown.Dispose();
+    }
+}
