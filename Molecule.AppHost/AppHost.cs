@@ -36,6 +36,13 @@ for (var i = 0; i < settings.Workspaces; i++)
         .WithEnvironment($"Emulator__Seeds__{i}__Runtime", "external");
 }
 
+if (settings.Sample)
+{
+    platform.WithEnvironment($"Emulator__Seeds__{settings.Workspaces}__Id", MoleculeSettings.SampleWorkspaceId)
+        .WithEnvironment($"Emulator__Seeds__{settings.Workspaces}__Name", ResourceNames.Sample)
+        .WithEnvironment($"Emulator__Seeds__{settings.Workspaces}__Runtime", "external");
+}
+
 platform
     .WithHttpCommand("/_emulator/faults", "Fail heartbeats", commandName: "fail-heartbeats", commandOptions: AdminCommand(adminToken,
         """{"id":"dashboard-heartbeats","method":"POST","path":"/registry/heartbeat","kind":"status","status":503}""",
@@ -97,6 +104,20 @@ for (var i = 0; i < settings.Workspaces; i++)
     workspace.WithEnvironment("WORKSPACE_ID", id)
         .WithEnvironment("HEARTBEAT_INTERVAL_SECONDS", Seconds(settings.HeartbeatInterval))
         .WithEnvironment("AGENT_NAME", name);
+}
+
+if (settings.Sample)
+{
+    // samples/Summarizer: a user's own agent on Molecule.Workspace.AspNetCore, next to the built-in ones.
+    var sample = builder.AddProject<Projects.Summarizer>(ResourceNames.Sample)
+        .WithHttpEndpoint(env: "PORT")
+        .WithHttpHealthCheck("/.well-known/agent-card.json")
+        .WaitFor(platform);
+    sample.WithEnvironment("PLATFORM_URL", platform.GetEndpoint("http"))
+        .WithEnvironment("AGENT_URL", sample.GetEndpoint("http"))
+        .WithEnvironment("WORKSPACE_ID", MoleculeSettings.SampleWorkspaceId)
+        .WithEnvironment("CONFIGS_DIR", Path.Combine(settings.ConfigsRoot, MoleculeSettings.SampleWorkspaceId))
+        .WithEnvironment("HEARTBEAT_INTERVAL_SECONDS", Seconds(settings.HeartbeatInterval));
 }
 
 builder.Build().Run();

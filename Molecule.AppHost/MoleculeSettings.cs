@@ -5,7 +5,7 @@ namespace Molecule.AppHost;
 
 /// <summary>
 /// AppHost arguments under <c>Molecule:</c> (e.g. <c>--Molecule:Workspaces=3</c>): how many workspaces, project or
-/// container mode, ids, and the timers tests shorten.
+/// container mode, ids, the timers tests shorten, and whether the sample agent runs too.
 /// </summary>
 public sealed record MoleculeSettings(
     int Workspaces,
@@ -19,8 +19,12 @@ public sealed record MoleculeSettings(
     TimeSpan LivenessTtl,
     TimeSpan SweepInterval,
     TimeSpan ExternalStaleAfter,
-    string ConfigsRoot)
+    string ConfigsRoot,
+    bool Sample = false)
 {
+    /// <summary>The id the sample agent (samples/Summarizer) has on the emulator.</summary>
+    public const string SampleWorkspaceId = "5f1b7c9e-2d4a-4c8b-9e6f-0000000000aa";
+
     public static readonly Guid DefaultWorkspaceId = Guid.Parse("5f1b7c9e-2d4a-4c8b-9e6f-000000000001");
 
     public static MoleculeSettings From(IConfiguration configuration)
@@ -49,7 +53,8 @@ public sealed record MoleculeSettings(
             Duration(section, "LivenessTtl", TimeSpan.FromSeconds(180)),
             Duration(section, "SweepInterval", TimeSpan.FromSeconds(15)),
             Duration(section, "ExternalStaleAfter", TimeSpan.FromSeconds(90)),
-            section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(Path.GetTempPath(), "molecule-aspire", "configs"));
+            section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(Path.GetTempPath(), "molecule-aspire", "configs"),
+            Bool(section, "Sample"));
     }
 
     /// <summary>"registry/name:tag" into name and tag (tag "latest" when absent; a registry port is not a tag).</summary>
@@ -75,6 +80,11 @@ public sealed record MoleculeSettings(
                 ? value
                 : throw new InvalidOperationException($"Molecule:{key} must be an integer between {min} and {max}; got '{text}'.")
             : fallback;
+
+    private static bool Bool(IConfiguration section, string key) =>
+        section[key] is { Length: > 0 } text
+            ? bool.TryParse(text, out var value) ? value : throw new InvalidOperationException($"Molecule:{key} must be true or false; got '{text}'.")
+            : false;
 
     private static TimeSpan Duration(IConfiguration section, string key, TimeSpan fallback) =>
         section[key] is { Length: > 0 } text

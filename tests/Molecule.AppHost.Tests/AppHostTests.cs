@@ -32,6 +32,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             "--Molecule:SweepInterval=00:00:01",
             "--Molecule:ExternalStaleAfter=00:00:04",
             $"--Molecule:ConfigsRoot={configs}",
+            "--Molecule:Sample=true",
         ], cts.Token);
         Settings = MoleculeSettings.From(builder.Configuration);
 
@@ -44,7 +45,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var name in new[] { ResourceNames.Platform }.Concat(Enumerable.Range(0, Workspaces).Select(ResourceNames.WorkspaceAt)))
+        foreach (var name in new[] { ResourceNames.Platform, ResourceNames.Sample }.Concat(Enumerable.Range(0, Workspaces).Select(ResourceNames.WorkspaceAt)))
         {
             await notifications.WaitForResourceHealthyAsync(name, cts.Token).WaitAsync(StartTimeout, cts.Token);
         }
@@ -126,6 +127,21 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
 
         Assert.True(response.IsSuccessStatusCode, body.ToString());
         Assert.Equal("Echo: hello through the proxy", body.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task The_sample_agent_runs_next_to_the_emulator_and_answers_through_its_proxy()
+    {
+        await fixture.WaitForWorkspaceAsync(MoleculeSettings.SampleWorkspaceId, w => w.GetProperty("status").GetString() == "online", Wait);
+        using var client = fixture.PlatformClient();
+
+        using var response = await client.PostAsync($"/workspaces/{MoleculeSettings.SampleWorkspaceId}/a2a", new StringContent(
+            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"reverse: stressed"}]}}}""",
+            Encoding.UTF8, "application/json")).WaitAsync(Wait);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        Assert.Equal("desserts", body.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
     }
 
     [Fact]

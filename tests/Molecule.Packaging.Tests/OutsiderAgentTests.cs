@@ -63,35 +63,41 @@ public sealed class OutsiderAgentTests(PackageFeed feed) : IClassFixture<Package
         _project = OutsiderProject.Create("ReverseAgent", feed, "Microsoft.NET.Sdk.Web", ["Molecule.Workspace.AspNetCore"],
             new Dictionary<string, string> { ["Program.cs"] = Program });
         await _project.BuildAsync();
-        var id = await _emulator.CreateWorkspaceAsync("reverser");
-        var port = TestPorts.Free();
-        var configs = Directory.CreateTempSubdirectory("molecule-outsider-configs-").FullName;
-
-        await using var agent = ChildProcess.Start("dotnet", [_project.Assembly], new Dictionary<string, string?>
-        {
-            ["WORKSPACE_ID"] = id,
-            ["PLATFORM_URL"] = $"http://127.0.0.1:{_emulator.Port}",
-            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
-            ["CONFIGS_DIR"] = configs,
-            ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
-        });
-        await TestTimeouts.Eventually(async () => agent.HasExited ? throw new InvalidOperationException(agent.Output) : await _emulator.StatusOfAsync(id) == "online",
-            TestTimeouts.Start, "the outsider agent online on the emulator");
+        var (agent, id, port, configs) = await StartOnlineAsync(_project);
+        await using var running = agent;
 
         using var card = JsonDocument.Parse(await _emulator.Client.GetStringAsync($"http://127.0.0.1:{port}/.well-known/agent-card.json"));
-        using var response = await _emulator.Client.PostAsync($"/workspaces/{id}/a2a", EmulatorProcess.Json(
-            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","messageId":"m-1","parts":[{"kind":"text","text":"stressed"}]}}}"""));
-        var answer = await response.Content.ReadAsStringAsync();
+        var (status, answer) = await SendThroughProxyAsync(id, "stressed");
         await agent.TerminateAsync(TestTimeouts.Short);
 
         Assert.Equal("Reverser", card.RootElement.GetProperty("name").GetString());
         Assert.Equal("reverse", card.RootElement.GetProperty("skills")[0].GetProperty("id").GetString());
-        Assert.True(response.StatusCode == HttpStatusCode.OK, answer);
-        Assert.Equal("desserts", JsonDocument.Parse(answer).RootElement.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+        Assert.True(status == HttpStatusCode.OK, answer);
+        Assert.Equal("desserts", Text(answer));
         Assert.Equal(0, agent.ExitCode);
         Assert.Contains("Shutdown step 5/5", agent.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(configs, ".auth_token")), "the token the platform issued is kept");
+        Directory.Delete(configs, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_summarizer_sample_copied_out_of_the_repository_builds_on_the_packages_and_answers_through_the_proxy()
+    {
+        _project = OutsiderProject.CopyOf(Repo.PathOf("samples", "Summarizer"), feed);
+        await _project.BuildAsync();
+        var (agent, id, _, configs) = await StartOnlineAsync(_project);
+        await using var running = agent;
+
+        var (reverseStatus, reversed) = await SendThroughProxyAsync(id, "reverse: stressed");
+        var (summaryStatus, summary) = await SendThroughProxyAsync(id,
+            "Agents find their peers. Agents delegate work to their peers and agents remember things. The weather was nice.");
+        await agent.TerminateAsync(TestTimeouts.Short);
+
+        Assert.True(reverseStatus == HttpStatusCode.OK, reversed);
+        Assert.Equal("desserts", Text(reversed));
+        Assert.True(summaryStatus == HttpStatusCode.OK, summary);
+        Assert.Equal("Agents find their peers. Agents delegate work to their peers and agents remember things.", Text(summary));
+        Assert.Equal(0, agent.ExitCode);
         Directory.Delete(configs, recursive: true);
     }
 
@@ -109,4 +115,40 @@ public sealed class OutsiderAgentTests(PackageFeed feed) : IClassFixture<Package
         var line = Assert.Single(agent.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("WORKSPACE_ID is required", line, StringComparison.Ordinal);
     }
+
+    /// <summary>Starts the built project against the emulator as a workspace the emulator knows, and waits until it is online.</summary>
+    private async Task<(ChildProcess Agent, string Id, int Port, string Configs)> StartOnlineAsync(OutsiderProject project)
+    {
+        var id = await _emulator.CreateWorkspaceAsync(project.Name.ToLowerInvariant());
+        var port = TestPorts.Free();
+        var configs = Directory.CreateTempSubdirectory("molecule-outsider-configs-").FullName;
+        var agent = ChildProcess.Start("dotnet", [project.Assembly], new Dictionary<string, string?>
+        {
+            ["WORKSPACE_ID"] = id,
+            ["PLATFORM_URL"] = $"http://127.0.0.1:{_emulator.Port}",
+            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
+            ["CONFIGS_DIR"] = configs,
+            ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
+        }, project.Folder);
+        await TestTimeouts.Eventually(async () => agent.HasExited ? throw new InvalidOperationException(agent.Output) : await _emulator.StatusOfAsync(id) == "online",
+            TestTimeouts.Start, $"{project.Name} online on the emulator");
+        return (agent, id, port, configs);
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> SendThroughProxyAsync(string id, string text)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            jsonrpc = "2.0", id = 1, method = "message/send",
+            @params = new { message = new { role = "user", messageId = Guid.NewGuid().ToString(), parts = new[] { new { kind = "text", text } } } },
+        });
+        using var response = await _emulator.Client.PostAsync($"/workspaces/{id}/a2a", EmulatorProcess.Json(body));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The text of a 0.3 blocking send's answer (the agent's message).</summary>
+    private static string? Text(string answer) =>
+        string.Concat(JsonDocument.Parse(answer).RootElement.GetProperty("result").GetProperty("parts").EnumerateArray()
+            .Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString()));
 }

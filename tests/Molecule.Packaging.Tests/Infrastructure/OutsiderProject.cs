@@ -6,10 +6,13 @@ namespace Molecule.Packaging.Tests.Infrastructure;
 /// </summary>
 public sealed class OutsiderProject : IDisposable
 {
-    private OutsiderProject(string folder, string name)
+    private readonly PackageFeed _feed;
+
+    private OutsiderProject(string folder, string name, PackageFeed feed)
     {
         Folder = folder;
         Name = name;
+        _feed = feed;
     }
 
     public string Folder { get; }
@@ -21,18 +24,7 @@ public sealed class OutsiderProject : IDisposable
 
     public static OutsiderProject Create(string name, PackageFeed feed, string sdk, IEnumerable<string> packages, IReadOnlyDictionary<string, string> files)
     {
-        var folder = Directory.CreateTempSubdirectory("molecule-outsider-").FullName;
-        Assert.False(folder.StartsWith(Repo.Root, StringComparison.Ordinal), "the project must live outside the repository");
-        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed.Folder}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-              </packageSources>
-            </configuration>
-            """);
+        var folder = NewFolder(feed);
         var references = string.Join("\n", packages.Select(p => $"""    <PackageReference Include="{p}" Version="{feed.Version}" />"""));
         File.WriteAllText(Path.Combine(folder, name + ".csproj"), $"""
             <Project Sdk="{sdk}">
@@ -52,10 +44,48 @@ public sealed class OutsiderProject : IDisposable
             File.WriteAllText(Path.Combine(folder, path), text);
         }
 
-        return new OutsiderProject(folder, name);
+        return new OutsiderProject(folder, name, feed);
     }
 
-    public Task<string> BuildAsync() => Dotnet.RunAsync(Folder, TimeSpan.FromMinutes(5), "build", Path.Combine(Folder, Name + ".csproj"), "-nologo");
+    /// <summary>A copy of a folder of the repository (a sample) outside it, as a user copies it.</summary>
+    public static OutsiderProject CopyOf(string source, PackageFeed feed)
+    {
+        var folder = NewFolder(feed);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj")
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, relative))!);
+            File.Copy(file, Path.Combine(folder, relative));
+        }
+
+        return new OutsiderProject(folder, Path.GetFileName(source), feed);
+    }
+
+    /// <summary>Builds with the feed's version of our packages (<c>MoleculeVersion</c>, which the samples read).</summary>
+    public Task<string> BuildAsync() =>
+        Dotnet.RunAsync(Folder, TimeSpan.FromMinutes(5), "build", Path.Combine(Folder, Name + ".csproj"), "-nologo", $"-p:MoleculeVersion={_feed.Version}");
+
+    private static string NewFolder(PackageFeed feed)
+    {
+        var folder = Directory.CreateTempSubdirectory("molecule-outsider-").FullName;
+        Assert.False(folder.StartsWith(Repo.Root, StringComparison.Ordinal), "the project must live outside the repository");
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed.Folder}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+            </configuration>
+            """);
+        return folder;
+    }
 
     public void Dispose()
     {
