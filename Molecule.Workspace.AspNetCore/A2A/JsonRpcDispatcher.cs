@@ -1,7 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Molecule.Shared;
 using Molecule.Workspace.Tasks;
 
 namespace Molecule.Workspace.A2A;
@@ -82,10 +84,15 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         using (document)
         {
             var root = document.RootElement;
-            string? id = null;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var idElement))
+            var unreadable = JsonStrings.FindUnreadable(body);
+            var id = ReadId(root);
+            if (unreadable is var (offset, problem))
             {
-                id = idElement.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null ? idElement.GetRawText() : null;
+                // Valid JSON grammar, but text no reader can decode: say where, and echo the id only if it is readable.
+                var readableId = id is not null && JsonStrings.FindUnreadable(Encoding.UTF8.GetBytes(id)) is null ? id : null;
+                await JsonRpcWriter.WriteErrorAsync(context, StatusCodes.Status200OK, readableId, A2AErrorCodes.ParseError,
+                    $"Parse error: the request body at byte {offset} {problem}", version).ConfigureAwait(false);
+                return null;
             }
 
             var invalid = Validate(root, out var method, out var parameters);
@@ -117,6 +124,22 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
 
             await JsonRpcWriter.WriteErrorAsync(context, status, id, refusal.Code, refusal.Message, version).ConfigureAwait(false);
             return null;
+        }
+    }
+
+    /// <summary>The request's <c>id</c> as raw JSON when it is a string, a number or null; null when it cannot be read.</summary>
+    private static string? ReadId(JsonElement root)
+    {
+        try
+        {
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var id) &&
+                   id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null
+                ? id.GetRawText()
+                : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;   // a property name before "id" that no reader can decode
         }
     }
 

@@ -124,7 +124,7 @@ internal static class WireReader
     }
 
     public static string? OptionalString(JsonElement element, string name, string path) =>
-        !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString()
         : throw A2AException.InvalidParams($"{path}.{name} must be a string");
 
@@ -133,7 +133,7 @@ internal static class WireReader
 
     public static int? OptionalInt(JsonElement element, string name, string path, int min, int max)
     {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -149,7 +149,7 @@ internal static class WireReader
     }
 
     public static bool? OptionalBool(JsonElement element, string name, string path) =>
-        !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
         : throw A2AException.InvalidParams($"{path}.{name} must be a boolean");
 
