@@ -201,8 +201,9 @@ public sealed partial class FaultInjectionMiddleware(RequestDelegate next, Fault
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a name no reader can decode: the fault matches on the path alone.
         }
         finally
         {

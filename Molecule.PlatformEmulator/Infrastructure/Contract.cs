@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
+using Molecule.Shared;
 
 namespace Molecule.PlatformEmulator.Infrastructure;
 
@@ -60,6 +61,13 @@ public static class Contract
         if (raw is null)
         {
             return new JsonRequest(null, tooLarge: true);
+        }
+
+        if (JsonStrings.FindUnreadable(raw) is not null)
+        {
+            // Valid JSON grammar, but text no reader can decode (invalid UTF-8, an unpaired surrogate escape): to the
+            // endpoint this is a body it cannot use, answered with its own 400 text as Go's decoder refuses it.
+            return new JsonRequest(null, tooLarge: false);
         }
 
         try

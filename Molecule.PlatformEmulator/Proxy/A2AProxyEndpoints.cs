@@ -8,6 +8,7 @@ using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
 using Molecule.PlatformEmulator.Workspaces;
+using Molecule.Shared;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
@@ -319,6 +320,11 @@ public static partial class A2AProxyEndpoints
         bool hasJsonRpc, needsMessageId;
         string method;
         string? messageId = null;
+        if (JsonStrings.FindUnreadable(body) is not null)
+        {
+            return null;   // parses, but holds text no reader can decode (invalid UTF-8, an unpaired surrogate escape)
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body);
