@@ -116,13 +116,20 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
                 refusal = A2AException.From(ex, version);
             }
 
-            var status = refusal.Code == A2AErrorCodes.ShuttingDown ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
-            if (status == StatusCodes.Status503ServiceUnavailable)
+            if (refusal.Code == A2AErrorCodes.ShuttingDown)
             {
                 context.Response.Headers.RetryAfter = "30";
+                await JsonRpcWriter.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, id, refusal.Code, refusal.Message, version).ConfigureAwait(false);
+            }
+            else if (IsStreaming(version, method!))
+            {
+                await TaskEventStream.WriteErrorAsync(context, id, refusal.Code, refusal.Message, version).ConfigureAwait(false);
+            }
+            else
+            {
+                await JsonRpcWriter.WriteErrorAsync(context, StatusCodes.Status200OK, id, refusal.Code, refusal.Message, version).ConfigureAwait(false);
             }
 
-            await JsonRpcWriter.WriteErrorAsync(context, status, id, refusal.Code, refusal.Message, version).ConfigureAwait(false);
             return null;
         }
     }
@@ -196,6 +203,10 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
             or "DeleteTaskPushNotificationConfig" or "ListTaskPushNotificationConfigs" or "ListTaskPushNotificationConfig") => throw PushNotSupported(),
         _ => throw new A2AException(A2AErrorCodes.MethodNotFound, $"Method not found: '{method}' is not an A2A {(call.Version == A2AVersion.V03 ? "0.3" : "1.0")} method"),
     };
+
+    /// <summary>The methods whose answer is an event stream: their refusals travel as one SSE error event.</summary>
+    private static bool IsStreaming(A2AVersion version, string method) =>
+        (version, method) is (A2AVersion.V03, "message/stream" or "tasks/resubscribe") or (A2AVersion.V10, "SendStreamingMessage" or "SubscribeToTask");
 
     internal static A2AException PushNotSupported() => new(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent");
 

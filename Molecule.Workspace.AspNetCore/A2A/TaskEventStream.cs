@@ -74,6 +74,18 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
         }
     }
 
+    /// <summary>An error that arises before the first event, as a stream of one JSON-RPC error event: what streaming clients read.</summary>
+    public static async Task WriteErrorAsync(HttpContext context, string? id, int code, string message, A2AVersion version)
+    {
+        await StartAsync(context).ConfigureAwait(false);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        buffer.Write("data: "u8);
+        JsonRpcWriter.WriteEnvelope(buffer, id, writer => WireWriter.WriteError(writer, code, message, version));
+        buffer.Write("\n\n"u8);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
     private static Task StartAsync(HttpContext context)
     {
         var response = context.Response;

@@ -27,8 +27,15 @@ internal sealed partial class TaskManager
         {
             if (entry.State.IsActive())
             {
-                canceled++;
-                await CancelAsync(entry.Id, null, "shutdown", CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await CancelAsync(entry.Id, null, "shutdown", CancellationToken.None).ConfigureAwait(false);
+                    canceled++;
+                }
+                catch (TaskStoreException ex) when (ex.Kind == TaskErrorKind.NotCancelable)
+                {
+                    // It finished on its own between the check and the cancel.
+                }
             }
         }
 

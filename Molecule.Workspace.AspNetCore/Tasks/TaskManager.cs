@@ -167,12 +167,9 @@ internal sealed partial class TaskManager : IAsyncDisposable
         Task? running;
         lock (entry.Gate)
         {
+            // Every terminal state, CANCELED included, is not cancelable (A2A §7.4). Cancels that arrive while the task
+            // still runs all wait for the one transition below and get the canceled task.
             var state = entry.Status.State;
-            if (state == TaskState.Canceled)
-            {
-                return entry.SnapshotLocked();
-            }
-
             if (state.IsTerminal())
             {
                 throw new TaskStoreException(TaskErrorKind.NotCancelable, id, state);

@@ -117,16 +117,36 @@ public sealed class A2AEndpointTests(WorkspaceAppFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task Cancel_of_a_running_task_ends_in_canceled_and_a_second_cancel_is_idempotent()
+    public async Task Cancel_of_a_running_task_ends_in_canceled_and_a_second_cancel_is_task_not_cancelable_in_either_version()
     {
         var (_, sent) = await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("work 30s"), configuration = new { returnImmediately = true } }, "1.0");
         var id = sent.GetProperty("result").GetProperty("task").GetProperty("id").GetString();
 
         var (_, canceled) = await Rpc.CallAsync(_client, "CancelTask", new { id }, "1.0");
-        var (_, again) = await Rpc.CallAsync(_client, "tasks/cancel", new { id });
+        var (_, again03) = await Rpc.CallAsync(_client, "tasks/cancel", new { id });
+        var (_, again10) = await Rpc.CallAsync(_client, "CancelTask", new { id }, "1.0");
 
         Assert.Equal("TASK_STATE_CANCELED", canceled.GetProperty("result").GetProperty("status").GetProperty("state").GetString());
-        Assert.Equal("canceled", again.GetProperty("result").GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(-32002, again03.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal($"Task {id} is canceled and can no longer be canceled", again03.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(-32002, again10.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal($"Task {id} is TASK_STATE_CANCELED and can no longer be canceled", again10.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Concurrent_cancels_of_a_running_task_converge_on_one_transition_and_all_get_the_task()
+    {
+        var (_, sent) = await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("work 30s"), configuration = new { returnImmediately = true } }, "1.0");
+        var id = sent.GetProperty("result").GetProperty("task").GetProperty("id").GetString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Rpc.CallAsync(_client, "CancelTask", new { id }, "1.0")));
+        var (_, task) = await Rpc.CallAsync(_client, "GetTask", new { id }, "1.0");
+
+        var states = answers.Select(a => a.Body.TryGetProperty("result", out var r) ? r.GetProperty("status").GetProperty("state").GetString() : a.Body.GetProperty("error").GetProperty("code").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains("TASK_STATE_CANCELED", states);
+        Assert.All(states, s => Assert.True(s is "TASK_STATE_CANCELED" or "-32002", s));
+        var history = task.GetProperty("result").GetProperty("history").EnumerateArray().Count(m => m.GetProperty("role").GetString() == "ROLE_AGENT" && m.GetProperty("parts")[0].GetProperty("text").GetString() == "canceled by request");
+        Assert.Equal(1, history);   // one transition: one canceled status message
     }
 
     [Fact]
@@ -349,14 +369,40 @@ public sealed class A2AEndpointTests(WorkspaceAppFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public async Task Subscribe_to_a_terminal_task_is_unsupported_operation()
+    public async Task Subscribe_to_a_terminal_task_is_unsupported_operation_as_one_sse_error_event()
     {
         var (_, sent) = await Rpc.CallAsync(_client, "SendMessage", new { message = Rpc.Message10("x") }, "1.0");
         var id = sent.GetProperty("result").GetProperty("task").GetProperty("id").GetString();
 
-        var (_, body) = await Rpc.CallAsync(_client, "SubscribeToTask", new { id }, "1.0");
+        var (contentType, events) = await StreamAsync("SubscribeToTask", new { id }, "1.0");
 
-        Assert.Equal(-32004, body.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("text/event-stream", contentType);
+        Assert.Equal(-32004, Assert.Single(events).GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("tasks/resubscribe", null, -32001)]
+    [InlineData("SubscribeToTask", "1.0", -32001)]
+    [InlineData("message/stream", null, -32602)]
+    [InlineData("SendStreamingMessage", "1.0", -32602)]
+    public async Task Streaming_methods_answer_errors_before_the_first_event_as_an_sse_stream(string method, string? version, int code)
+    {
+        object parameters = method.Contains("ubscribe", StringComparison.Ordinal) ? new { id = "no-such-task" } : new { message = new { messageId = "m" } };
+
+        var (contentType, events) = await StreamAsync(method, parameters, version);
+
+        Assert.Equal("text/event-stream", contentType);
+        var error = Assert.Single(events).GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetInt32());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+    }
+
+    private async Task<(string? ContentType, List<JsonElement> Events)> StreamAsync(string method, object parameters, string? version)
+    {
+        using var request = Rpc.StreamRequest(method, parameters, version);
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        var events = await Rpc.ReadSseAsync(response);
+        return (response.Content.Headers.ContentType?.MediaType, events.Select(e => e.Data).ToList());
     }
 
     [Fact]

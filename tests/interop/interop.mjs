@@ -56,6 +56,17 @@ async function expectError(call, kind) {
   throw new Error(`expected ${kind}, the call succeeded`);
 }
 
+// A streaming method's error before the first event arrives as an SSE error event; the SDK reports its code.
+async function expectStreamError(stream, code) {
+  try {
+    for await (const _ of stream()) { /* no events expected */ }
+  } catch (error) {
+    assert(String(error?.message).includes(`(Code: ${code})`), `expected code ${code}, got ${error?.message}`);
+    return;
+  }
+  throw new Error(`expected an error event with code ${code}, the stream ended cleanly`);
+}
+
 const resolver = new DefaultAgentCardResolver();
 const card = await resolver.resolve(baseUrl);
 const client = await new ClientFactory().createFromUrl(baseUrl);
@@ -128,6 +139,13 @@ await check('ListTasks returns the tasks of this client', async () => {
 
 await check('errors: unknown task is TaskNotFound', () => expectError(() => client.getTask({ id: crypto.randomUUID() }), 'TaskNotFound'));
 await check('errors: cancelling a finished task is TaskNotCancelable', () => expectError(() => client.cancelTask({ id: completedId }), 'TaskNotCancelable'));
+await check('errors: cancelling a canceled task is TaskNotCancelable', () => expectError(() => client.cancelTask({ id: canceledId }), 'TaskNotCancelable'));
+await check('errors: resubscribing to an unknown task is an SSE error event TaskNotFound (-32001)',
+  () => expectStreamError(() => client.resubscribeTask({ id: crypto.randomUUID() }), -32001));
+await check('errors: resubscribing to a finished task is an SSE error event UnsupportedOperation (-32004)',
+  () => expectStreamError(() => client.resubscribeTask({ id: completedId }), -32004));
+await check('errors: a message without a role is InvalidParams', () => expectError(
+  () => client.sendMessage({ message: { messageId: crypto.randomUUID(), parts: [{ content: { $case: 'text', value: 'no role' } }] } }), 'RequestMalformed'));
 // The card says pushNotifications:false, and the SDK honours it before calling (the server's own answer,
 // PushNotificationNotSupported, is covered by the .NET tests).
 await check('errors: push notification config is PushNotificationNotSupported', () => expectError(
@@ -154,12 +172,16 @@ await check('v0.3: message/stream ends COMPLETED', async () => {
   assert(last?.$case === 'statusUpdate' && last.value.status.state === TaskState.TASK_STATE_COMPLETED, `last ${JSON.stringify(last)}`);
 });
 
+await check('v0.3: tasks/resubscribe to an unknown task is an SSE error event TaskNotFound (-32001)',
+  () => expectStreamError(() => legacy.resubscribeTask({ id: crypto.randomUUID() }), -32001));
+
 await check('v0.3: tasks/get and tasks/cancel', async () => {
   const running = await legacy.sendMessage({ ...message('work 30s'), configuration: { returnImmediately: true } });
   const id = running.id;
   assert(id, `no task id in ${JSON.stringify(running).slice(0, 200)}`);
   const canceled = await legacy.cancelTask({ id });
   assert(canceled.status.state === TaskState.TASK_STATE_CANCELED, `state ${stateName(canceled.status.state)}`);
+  await expectError(() => legacy.cancelTask({ id }), 'TaskNotCancelable');
   await expectError(() => legacy.getTask({ id: crypto.randomUUID() }), 'TaskNotFound');
 });
 
