@@ -21,9 +21,18 @@ public sealed class BadInputTests
     {
         await using var host = await WorkspaceHost.StartAsync(w => w.AddAgent<WorkAgent>());
 
-        var (status, answer) = await Rpc.PostAsync(host.Client, body, version);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (version is not null)
+        {
+            request.Headers.Add("A2A-Version", version);
+        }
 
-        Assert.Equal(200, status);
+        using var response = await host.Client.SendAsync(request).DefaultTimeout();
+        var text = await response.Content.ReadAsStringAsync();
+        var streaming = response.Content.Headers.ContentType?.MediaType == "text/event-stream";   // streaming methods answer in SSE
+        var answer = System.Text.Json.JsonDocument.Parse(streaming ? text.Trim()["data: ".Length..] : text).RootElement;
+
+        Assert.Equal(200, (int)response.StatusCode);
         var error = answer.GetProperty("error");
         Assert.Equal(code, error.GetProperty("code").GetInt32());
         Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
