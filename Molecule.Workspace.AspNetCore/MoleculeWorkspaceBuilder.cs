@@ -100,6 +100,19 @@ public sealed class MoleculeWorkspaceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps tasks in <typeparamref name="TPersistence"/> (your database, say) instead of the default journal in
+    /// <c>CONFIGS_DIR</c>. Created once from DI.
+    /// </summary>
+    /// <typeparam name="TPersistence">The store.</typeparam>
+    /// <returns>This builder.</returns>
+    public MoleculeWorkspaceBuilder UseTaskPersistence<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TPersistence>()
+        where TPersistence : class, ITaskPersistence
+    {
+        Services.Replace(ServiceDescriptor.Singleton<ITaskPersistence, TPersistence>());
+        return this;
+    }
+
     /// <summary>Sets the agent card in code (name, description, version, skills), after configuration.</summary>
     /// <param name="configure">Changes the card.</param>
     /// <returns>This builder.</returns>

@@ -4,12 +4,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Molecule.Workspace.A2A;
 using Molecule.Workspace.Card;
 using Molecule.Workspace.ControlPlane;
 using Molecule.Workspace.Infrastructure;
 using Molecule.Workspace.Tasks;
+using Molecule.Workspace.Tasks.Journal;
 
 namespace Molecule.Workspace;
 
@@ -57,6 +59,7 @@ public static class MoleculeWorkspaceExtensions
         services.AddSingleton<IValidateOptions<TaskStoreOptions>, TaskStoreOptionsAnnotations>();
 
         services.AddSingleton<AgentCard>();
+        services.TryAddSingleton<ITaskPersistence>(CreateTaskPersistence);
         services.AddSingleton<TaskManager>();
         services.AddSingleton<A2AMethods>();
         services.AddSingleton<JsonRpcDispatcher>();
@@ -89,6 +92,12 @@ public static class MoleculeWorkspaceExtensions
         WorkspaceHealthEndpoints.MapIfMissing(routes);
         return group;
     }
+
+    private static ITaskPersistence CreateTaskPersistence(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<TaskStoreOptions>>().Value.Durable
+            ? new TaskJournal(services.GetRequiredService<WorkspaceSettings>().ConfigsDir, services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<TaskJournal>>())
+            : NullTaskPersistence.Instance;
 
     /// <summary>PORT wins; without it, ASP.NET Core's own URL settings apply (tests, Aspire), else the guide's 8000.</summary>
     private static void BindPort(IConfigurationManager configuration)

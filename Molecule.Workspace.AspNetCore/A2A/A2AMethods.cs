@@ -21,6 +21,7 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
             await tasks.WaitForTurnAsync(entry, call.Context.RequestAborted).ConfigureAwait(false);
         }
 
+        await tasks.WhenStoredAsync(entry).ConfigureAwait(false);   // what the caller is told survives a crash
         var snapshot = entry.Snapshot(historyLength);
         if (!snapshot.Status.State.IsTerminal())
         {
@@ -57,7 +58,7 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
         var (message, _, _) = ParseSend(call.Parameters, call.Version);
         var (entry, turnStart) = tasks.Submit(message, streaming: true);
         using var subscription = tasks.Subscribe(entry, turnStart);
-        var completed = await _stream.WriteAsync(call.Context, call.Version, call.Id, subscription, endOnInterrupt: true).ConfigureAwait(false);
+        var completed = await _stream.WriteAsync(call.Context, call.Version, call.Id, subscription, endOnInterrupt: true, () => tasks.WhenStoredAsync(entry)).ConfigureAwait(false);
         if (!completed)
         {
             tasks.Detach(entry);
@@ -78,7 +79,7 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
         var lastEventId = call.Context.Request.Headers["Last-Event-ID"].ToString();
         long? after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last : null;
         using var subscription = tasks.Subscribe(entry, after);
-        await _stream.WriteAsync(call.Context, call.Version, call.Id, subscription, endOnInterrupt: false).ConfigureAwait(false);
+        await _stream.WriteAsync(call.Context, call.Version, call.Id, subscription, endOnInterrupt: false, () => tasks.WhenStoredAsync(entry)).ConfigureAwait(false);
         return null;
     }
 
@@ -96,6 +97,7 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
     {
         var taskId = WireReader.RequiredString(call.Parameters, "id", "params");
         var snapshot = await tasks.CancelAsync(taskId, ContextOf(call.Parameters), "canceled by request", call.Context.RequestAborted).ConfigureAwait(false);
+        await tasks.WhenStoredAsync(tasks.Find(taskId)).ConfigureAwait(false);
         var version = call.Version;
         await JsonRpcWriter.WriteResultAsync(call.Context, call.Id, writer => WireWriter.WriteTask(writer, snapshot, version)).ConfigureAwait(false);
         return null;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Molecule.Workspace.Tasks;
 
 namespace Molecule.Workspace.A2A;
 

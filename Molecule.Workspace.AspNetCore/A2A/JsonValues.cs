@@ -32,15 +32,18 @@ internal static class JsonValues
         _ => null,
     };
 
-    public static void Write(Utf8JsonWriter writer, object? value)
+    /// <param name="writer">Where to write.</param>
+    /// <param name="value">A value tree.</param>
+    /// <param name="text">Applied to every string value on the way (the journal scrubs secrets with it).</param>
+    public static void Write(Utf8JsonWriter writer, object? value, Func<string, string>? text = null)
     {
         switch (value)
         {
             case null:
                 writer.WriteNullValue();
                 break;
-            case string text:
-                writer.WriteStringValue(text);
+            case string str:
+                writer.WriteStringValue(text is null ? str : text(str));
                 break;
             case bool flag:
                 writer.WriteBooleanValue(flag);
@@ -86,7 +89,7 @@ internal static class JsonValues
                 foreach (var (key, item) in map)
                 {
                     writer.WritePropertyName(key);
-                    Write(writer, item);
+                    Write(writer, item, text);
                 }
 
                 writer.WriteEndObject();
@@ -96,7 +99,7 @@ internal static class JsonValues
                 foreach (DictionaryEntry entry in map)
                 {
                     writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "");
-                    Write(writer, entry.Value);
+                    Write(writer, entry.Value, text);
                 }
 
                 writer.WriteEndObject();
@@ -105,7 +108,7 @@ internal static class JsonValues
                 writer.WriteStartArray();
                 foreach (var item in items)
                 {
-                    Write(writer, item);
+                    Write(writer, item, text);
                 }
 
                 writer.WriteEndArray();

@@ -18,12 +18,19 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
     /// <summary>Writes SSE until the stream ends; returns false when the client left before the end.</summary>
-    public async Task<bool> WriteAsync(HttpContext context, A2AVersion version, string? id, TaskSubscription subscription, bool endOnInterrupt)
+    /// <param name="context">The exchange.</param>
+    /// <param name="version">The version to write in.</param>
+    /// <param name="id">The JSON-RPC id.</param>
+    /// <param name="subscription">The task's events.</param>
+    /// <param name="endOnInterrupt">End at input-required too (a send's stream), not only at a terminal state.</param>
+    /// <param name="stored">Completes when the task's latest reportable state is stored: awaited before the first event and before the last.</param>
+    public async Task<bool> WriteAsync(HttpContext context, A2AVersion version, string? id, TaskSubscription subscription, bool endOnInterrupt, Func<Task> stored)
     {
         var response = context.Response;
         await StartAsync(context).ConfigureAwait(false);
 
         var aborted = context.RequestAborted;
+        await stored().ConfigureAwait(false);
         foreach (var initial in subscription.Initial)
         {
             await WriteEventAsync(response, version, id, initial, endOnInterrupt, aborted).ConfigureAwait(false);
@@ -65,6 +72,11 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
 
             while (reader.TryRead(out var next))
             {
+                if (Ends(next, endOnInterrupt))
+                {
+                    await stored().ConfigureAwait(false);
+                }
+
                 await WriteEventAsync(response, version, id, next, endOnInterrupt, aborted).ConfigureAwait(false);
                 if (Ends(next, endOnInterrupt))
                 {

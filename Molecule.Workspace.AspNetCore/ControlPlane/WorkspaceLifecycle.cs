@@ -28,14 +28,14 @@ internal sealed partial class WorkspaceLifecycle(
     private readonly List<PosixSignalRegistration> _signals = [];
     private int _stopping;   // 1 once the shutdown sequence began (it runs once)
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        RestoreSnapshot();
+        await RestoreAsync(cancellationToken).ConfigureAwait(false);
         LogStarting(logger, settings.WorkspaceId, settings.AgentUrl, settings.PlatformUrl, settings.ConfigsDir);
 
         // Listen first, register second: the platform may call the URL it is told about straight away.
         lifetime.ApplicationStarted.Register(loop.Start);
-        loop.Deleted.ContinueWith(_ => lifetime.StopApplication(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        _ = loop.Deleted.ContinueWith(_ => lifetime.StopApplication(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
         if (!OperatingSystem.IsWindows())
         {
@@ -51,8 +51,6 @@ internal sealed partial class WorkspaceLifecycle(
                 }));
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -112,8 +110,22 @@ internal sealed partial class WorkspaceLifecycle(
         // timer and no linked tokens holds nothing that needs releasing.
     }
 
-    private void RestoreSnapshot()
+    /// <summary>The stored tasks (the journal, or the app's own store); without any, the last shutdown snapshot.</summary>
+    private async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            if (await tasks.RestoreStoredAsync(cancellationToken).ConfigureAwait(false) is > 0 and var stored)
+            {
+                LogRestored(logger, stored, "the task store");
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogRestoreFailed(logger, "the task store", ex.Message);
+        }
+
         try
         {
             if (snapshots.Read() is { } restored)
@@ -137,7 +149,7 @@ internal sealed partial class WorkspaceLifecycle(
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Second stop signal: skipping the rest of the wait for in-flight tasks")]
     private static partial void LogSecondSignal(ILogger logger);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Restored {Count} task(s) from the snapshot {Path}")]
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Restored {Count} task(s) from {Path}")]
     private static partial void LogRestored(ILogger logger, int count, string path);
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Ignoring the unreadable snapshot {Path}: {Error}")]

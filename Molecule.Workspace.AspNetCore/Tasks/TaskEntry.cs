@@ -50,6 +50,9 @@ internal sealed class TaskEntry
 
     internal DateTimeOffset LastUpdated { get; set; }
 
+    /// <summary>The write of the last state callers may be told of (creation, a turn's end).</summary>
+    internal Task Stored { get; set; } = Task.CompletedTask;
+
     internal string Label { get; set; } = "";
 
     /// <summary>The turn failed for a reason that counts toward error_rate.</summary>

@@ -64,6 +64,7 @@ internal sealed partial class TaskManager
         }
 
         Interlocked.Decrement(ref _count);
+        _ = _persistence.DeleteAsync(ended.Id).AsTask();
         return true;
     }
 }

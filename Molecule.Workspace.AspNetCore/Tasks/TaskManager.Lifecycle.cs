@@ -42,7 +42,7 @@ internal sealed partial class TaskManager
         return (running.Length - canceled, canceled);
     }
 
-    /// <summary>Loads tasks from a snapshot; those that were running come back FAILED with the reason.</summary>
+    /// <summary>Loads stored tasks; those that were running come back FAILED with the reason (and are stored so).</summary>
     public int Restore(IEnumerable<TaskSnapshot> tasks)
     {
         var now = _time.GetUtcNow();
@@ -54,7 +54,8 @@ internal sealed partial class TaskManager
             entry.History.AddRange(snapshot.History);
             entry.Artifacts.AddRange(snapshot.Artifacts);
             entry.Status = snapshot.Status;
-            if (snapshot.Status.State.IsActive())
+            var interrupted = snapshot.Status.State.IsActive();
+            if (interrupted)
             {
                 entry.Status = new AgentTaskStatus(TaskState.Failed,
                     AgentSays(entry, "The workspace restarted while this task was running; send the message again."), now);
@@ -65,6 +66,14 @@ internal sealed partial class TaskManager
             {
                 Interlocked.Increment(ref _count);
                 count++;
+                if (interrupted)
+                {
+                    lock (entry.Gate)
+                    {
+                        PersistLocked(entry);
+                    }
+                }
+
                 if (entry.Status.State.IsTerminal())
                 {
                     restoredEnded.Add((entry.Id, entry.LastUpdated));
@@ -79,6 +88,38 @@ internal sealed partial class TaskManager
 
         EnsureCapacity();
         return count;
+    }
+
+    /// <summary>Reads the stored tasks back (see <see cref="Restore"/>); 0 when there are none.</summary>
+    public async Task<int> RestoreStoredAsync(CancellationToken cancellationToken)
+    {
+        var stored = new List<TaskSnapshot>();
+        await foreach (var task in _persistence.LoadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            stored.Add(TaskPersistenceMapping.ToSnapshot(task));
+        }
+
+        return Restore(stored);
+    }
+
+    /// <summary>Completes when the task's last state a caller may be told of is stored (a failed write is logged by the store, not thrown here).</summary>
+    public Task WhenStoredAsync(TaskEntry entry)
+    {
+        Task stored;
+        lock (entry.Gate)
+        {
+            stored = entry.Stored;
+        }
+
+        return stored.IsCompletedSuccessfully ? Task.CompletedTask : stored.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void PersistLocked(TaskEntry entry)
+    {
+        if (!_persistence.IsNone())
+        {
+            entry.Stored = _persistence.SaveAsync(TaskPersistenceMapping.ToPersisted(entry.SnapshotLocked())).AsTask();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -182,6 +182,7 @@ internal sealed partial class TaskManager
             PublishLocked(entry, new StatusUpdateEvent(entry.Id, entry.ContextId, entry.Status));
             if (state.IsTerminal() || state.IsInterrupted())
             {
+                PersistLocked(entry);   // the turn's end is what callers are told: it is written before they hear it
                 entry.TurnEnded.TrySetResult();
             }
 

@@ -27,12 +27,15 @@ internal sealed partial class TaskManager : IAsyncDisposable
     private readonly TaskStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly IAgentActivitySink _sink;
+    private readonly ITaskPersistence _persistence;
     private readonly ILogger<TaskManager> _logger;
     private readonly CancellationTokenSource _shutdown = new();
     private volatile bool _draining;
 
-    public TaskManager(IAgent agent, IOptions<TaskStoreOptions> options, TimeProvider time, IAgentActivitySink sink, ILogger<TaskManager> logger)
+    public TaskManager(IAgent agent, IOptions<TaskStoreOptions> options, TimeProvider time, IAgentActivitySink sink, ILogger<TaskManager> logger,
+        ITaskPersistence? persistence = null)
     {
+        _persistence = persistence ?? NullTaskPersistence.Instance;
         _agent = agent;
         _options = options.Value;
         _time = time;
@@ -107,6 +110,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
             entry.Streamed |= streaming;
             turnStart = entry.LastSequence;
             PublishLocked(entry, new TaskSnapshotEvent(entry.SnapshotLocked()));
+            PersistLocked(entry);
             request = new AgentRequest(entry.Id, entry.ContextId, stored, history);
 
             entry.RunCancellation = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);

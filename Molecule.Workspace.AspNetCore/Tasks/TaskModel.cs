@@ -1,18 +1,5 @@
 namespace Molecule.Workspace.Tasks;
 
-/// <summary>Task states, independent of either A2A version's spelling (the protocol layer names them).</summary>
-internal enum TaskState
-{
-    Submitted,
-    Working,
-    InputRequired,
-    AuthRequired,
-    Completed,
-    Failed,
-    Canceled,
-    Rejected,
-}
-
 internal static class TaskStates
 {
     public static bool IsTerminal(this TaskState state) =>

@@ -9,6 +9,12 @@ public sealed class TaskStoreOptions
     /// <summary>The configuration section, <c>Agent:Tasks</c>.</summary>
     public const string SectionName = "Agent:Tasks";
 
+    /// <summary>
+    /// Keep tasks in <c>CONFIGS_DIR/.tasks.journal</c> so they survive the process being killed (default true); false
+    /// keeps them in memory only. Ignored when the app sets its own <see cref="ITaskPersistence"/>.
+    /// </summary>
+    public bool Durable { get; set; } = true;
+
     /// <summary>Most tasks kept; terminal ones are evicted oldest first beyond it.</summary>
     [Range(1, 1_000_000)] public int Capacity { get; set; } = 10_000;
 
