@@ -16,6 +16,11 @@ internal static partial class SecretScrubber
             return "";
         }
 
+        if (!MayHoldSecret(text))
+        {
+            return text.Length <= maxLength ? text : text[..maxLength];
+        }
+
         var result = BearerPattern().Replace(text, "$1[REDACTED:BEARER]");
         result = AssignmentPattern().Replace(result, m => $"{m.Groups[1].Value}{m.Groups[2].Value}[REDACTED:{Kind(m.Groups[1].Value)}]");
         result = OpenAiKeyPattern().Replace(result, "[REDACTED:API_KEY]");
@@ -23,6 +28,28 @@ internal static partial class SecretScrubber
         result = AwsKeyPattern().Replace(result, "[REDACTED:AWS_KEY]");
         result = LongTokenPattern().Replace(result, "[REDACTED:TOKEN]");
         return result.Length <= maxLength ? result : result[..maxLength];
+    }
+
+    /// <summary>
+    /// One pass that rules out every pattern below for most text (answers, labels, ids), so the regular expressions
+    /// only run on text that could hold a secret: a keyword of the assignment and bearer patterns, a key prefix, or a
+    /// run of token characters long enough for a key or a token.
+    /// </summary>
+    private static bool MayHoldSecret(string text)
+    {
+        var run = 0;
+        foreach (var c in text)
+        {
+            run = char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '+' or '/' ? run + 1 : 0;
+            if (run >= 16)
+            {
+                return true;   // sk- keys, GitHub and AWS tokens, and any long token all have a run this long
+            }
+        }
+
+        return text.Contains("key", StringComparison.OrdinalIgnoreCase) || text.Contains("token", StringComparison.OrdinalIgnoreCase) ||
+               text.Contains("secret", StringComparison.OrdinalIgnoreCase) || text.Contains("password", StringComparison.OrdinalIgnoreCase) ||
+               text.Contains("bearer", StringComparison.OrdinalIgnoreCase);
     }
 
     private static string Kind(string name)

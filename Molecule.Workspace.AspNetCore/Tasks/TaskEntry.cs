@@ -53,6 +53,9 @@ internal sealed class TaskEntry
     /// <summary>The write of the last state callers may be told of (creation, a turn's end).</summary>
     internal Task Stored { get; set; } = Task.CompletedTask;
 
+    /// <summary>The event log position whose state <see cref="Stored"/> wrote (-1: nothing yet).</summary>
+    internal long StoredSequence { get; set; } = -1;
+
     internal string Label { get; set; } = "";
 
     /// <summary>The turn failed for a reason that counts toward error_rate.</summary>

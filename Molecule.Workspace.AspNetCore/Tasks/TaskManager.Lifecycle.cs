@@ -102,12 +102,21 @@ internal sealed partial class TaskManager
         return Restore(stored);
     }
 
-    /// <summary>Completes when the task's last state a caller may be told of is stored (a failed write is logged by the store, not thrown here).</summary>
+    /// <summary>
+    /// Stores the task's current state unless it is stored already (a turn's end always is), and completes when that
+    /// write is done. Answers await it, so what a caller is told survives a crash; a blocking send whose turn ends
+    /// while it waits costs one write, the turn's end. A failed write is logged by the store, not thrown here.
+    /// </summary>
     public Task WhenStoredAsync(TaskEntry entry)
     {
         Task stored;
         lock (entry.Gate)
         {
+            if (entry.StoredSequence != entry.LastSequence)
+            {
+                PersistLocked(entry);
+            }
+
             stored = entry.Stored;
         }
 
@@ -116,6 +125,7 @@ internal sealed partial class TaskManager
 
     private void PersistLocked(TaskEntry entry)
     {
+        entry.StoredSequence = entry.LastSequence;
         if (!_persistence.IsNone())
         {
             entry.Stored = _persistence.SaveAsync(TaskPersistenceMapping.ToPersisted(entry.SnapshotLocked())).AsTask();

@@ -110,7 +110,6 @@ internal sealed partial class TaskManager : IAsyncDisposable
             entry.Streamed |= streaming;
             turnStart = entry.LastSequence;
             PublishLocked(entry, new TaskSnapshotEvent(entry.SnapshotLocked()));
-            PersistLocked(entry);
             request = new AgentRequest(entry.Id, entry.ContextId, stored, history);
 
             entry.RunCancellation = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);

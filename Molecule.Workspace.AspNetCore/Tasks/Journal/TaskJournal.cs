@@ -1,34 +1,37 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Molecule.Workspace.Tasks.Journal;
 
 /// <summary>
 /// The default <see cref="ITaskPersistence"/>: an append-only journal (<c>CONFIGS_DIR/.tasks.journal</c>, 0600) of
-/// framed records (<c>[length][CRC-32][JSON]</c>). One writer drains a channel, so concurrent saves are group-committed:
-/// a batch is one <c>write</c>, and every save in it completes when the batch is in the kernel. That is what an answer
-/// waits for: it survives the process being killed (SIGKILL, OOM); a crash of the machine itself may lose the last
-/// second, which is fsynced once a second. At start a torn or corrupt tail is cut off; the file is compacted when it
-/// holds more than twice the live data.
+/// framed records (<c>[length][CRC-32][JSON]</c>). A save is encoded on the caller's thread and appended with one
+/// <c>write</c> before it returns, so when an answer leaves the workspace the state it reports is in the kernel and
+/// survives the process being killed (SIGKILL, OOM); a timer fsyncs once a second for crashes of the machine itself.
+/// At start a torn or corrupt tail is cut off. When the file holds more than twice the live data it is compacted on a
+/// background thread while appends go on, then swapped in atomically.
 /// </summary>
 internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 {
     public const string FileName = ".tasks.journal";
     private const int HeaderSize = 8;
-    private const long CompactAbove = 4 * 1024 * 1024;
+
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, (long Offset, int Length)> _live = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private FileStream? _file;
-    private Task? _writer;
+    private ITimer? _fsync;
+    private long _end;
     private long _liveBytes;
-    private long _lastFsync;
+    private bool _unflushed;
+    private bool _disposed;
+    private Task? _compaction;
+    private List<(string Id, bool Delete, long Offset, int Length)>? _appendedDuringCompaction;
 
     public TaskJournal(string directory, TimeProvider time, ILogger<TaskJournal> logger)
     {
@@ -39,32 +42,40 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 
     public string Path { get; }
 
+    /// <summary>Compaction starts once the file is larger than this and than twice the live data.</summary>
+    public long CompactAbove { get; init; } = 16 * 1024 * 1024;
+
     public async IAsyncEnumerable<PersistedTask> LoadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tasks = new Dictionary<string, PersistedTask>(StringComparer.Ordinal);
-        Open();
-        var good = ReadAll((offset, length, payload) =>
+        lock (_gate)
         {
-            var (id, task) = JournalCodec.Decode(payload);
-            if (task is null)
+            var file = Open();
+            _live.Clear();
+            var good = ReadAll(file, (offset, length, payload) =>
             {
-                tasks.Remove(id);
-                _live.Remove(id);
-            }
-            else
+                var (id, task) = JournalCodec.Decode(payload);
+                if (task is null)
+                {
+                    tasks.Remove(id);
+                    _live.Remove(id);
+                }
+                else
+                {
+                    tasks[id] = task;
+                    _live[id] = (offset, length);
+                }
+            });
+            if (good < file.Length)
             {
-                tasks[id] = task;
-                _live[id] = (offset, length);
+                LogTornTail(_logger, Path, file.Length - good);
+                file.SetLength(good);
             }
-        });
-        if (good < _file!.Length)
-        {
-            LogTornTail(_logger, Path, _file.Length - good);
-            _file.SetLength(good);
+
+            _end = good;
+            _liveBytes = _live.Values.Sum(v => (long)v.Length);
         }
 
-        _file.Position = good;
-        _liveBytes = _live.Values.Sum(v => (long)v.Length);
         foreach (var task in tasks.Values)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -74,180 +85,215 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    public ValueTask SaveAsync(PersistedTask task) => Enqueue(task.Id, JournalCodec.EncodePut(task), delete: false);
+    public ValueTask SaveAsync(PersistedTask task)
+    {
+        Append(task.Id, JournalCodec.EncodePut(task), delete: false);
+        return ValueTask.CompletedTask;
+    }
 
-    public ValueTask DeleteAsync(string taskId) => Enqueue(taskId, JournalCodec.EncodeDelete(taskId), delete: true);
+    public ValueTask DeleteAsync(string taskId)
+    {
+        Append(taskId, JournalCodec.EncodeDelete(taskId), delete: true);
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        if (_writer is not null)
+        Task? compaction;
+        lock (_gate)
         {
-            await _writer.ConfigureAwait(false);
+            _disposed = true;
+            compaction = _compaction;
         }
 
-        if (_file is not null)
+        if (compaction is not null)
         {
-            _file.Flush(flushToDisk: true);
-            await _file.DisposeAsync().ConfigureAwait(false);
+            await compaction.ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            _fsync?.Dispose();
+            Flush();
+            _file?.Dispose();
+            _file = null;
         }
     }
 
-    private ValueTask Enqueue(string id, byte[] payload, bool delete)
+    /// <summary>One record, framed, written at the end of the file with one call; the caller's answer waits for nothing more.</summary>
+    private void Append(string id, byte[] payload, bool delete)
     {
-        Open();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_pending.Writer.TryWrite(new Pending(id, payload, delete, done)))
+        var record = new byte[HeaderSize + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(payload));
+        payload.CopyTo(record.AsSpan(HeaderSize));
+        lock (_gate)
         {
-            return ValueTask.CompletedTask;   // stopping: the journal is closed
-        }
-
-        return new ValueTask(done.Task);
-    }
-
-    private void Open()
-    {
-        if (_file is not null)
-        {
-            return;
-        }
-
-        lock (_pending)
-        {
-            if (_file is not null)
+            if (_disposed)
             {
                 return;
             }
 
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            var file = new FileStream(Path, options);
-            file.Position = file.Length;
-            _lastFsync = _time.GetTimestamp();
-            _file = file;
-            _writer = Task.Run(WriteLoopAsync);
-        }
-    }
-
-    /// <summary>Drains whatever is pending into one write, then completes every save of the batch.</summary>
-    private async Task WriteLoopAsync()
-    {
-        var reader = _pending.Reader;
-        var batch = new List<Pending>();
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            buffer.ResetWrittenCount();
-            var start = _file!.Position;
-            while (buffer.WrittenCount < 4 * 1024 * 1024 && reader.TryRead(out var next))
-            {
-                var offset = start + buffer.WrittenCount;
-                var header = buffer.GetSpan(HeaderSize);
-                BinaryPrimitives.WriteInt32LittleEndian(header, next.Payload.Length);
-                BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.Compute(next.Payload));
-                buffer.Advance(HeaderSize);
-                buffer.Write(next.Payload);
-                Track(next, offset);
-                batch.Add(next);
-            }
-
+            var file = Open();
             try
             {
-                _file.Write(buffer.WrittenSpan);
-                if (_time.GetElapsedTime(_lastFsync) >= FsyncInterval)
-                {
-                    _file.Flush(flushToDisk: true);
-                    _lastFsync = _time.GetTimestamp();
-                }
-
-                foreach (var saved in batch)
-                {
-                    saved.Done.TrySetResult();
-                }
-
-                if (_file.Length > CompactAbove && _file.Length > 2 * _liveBytes)
-                {
-                    Compact();
-                }
+                RandomAccess.Write(file.SafeFileHandle, record, _end);
             }
             catch (IOException ex)
             {
                 LogWriteFailed(_logger, Path, ex);
-                foreach (var saved in batch)
-                {
-                    saved.Done.TrySetException(ex);
-                }
+                return;
+            }
+
+            Track(id, delete, _end, record.Length);
+            _appendedDuringCompaction?.Add((id, delete, _end, record.Length));
+            _end += record.Length;
+            _unflushed = true;
+            if (_compaction is null && _end > CompactAbove && _end > 2 * _liveBytes)
+            {
+                _appendedDuringCompaction = [];
+                var live = _live.OrderBy(l => l.Value.Offset).ToArray();
+                var upTo = _end;
+                _compaction = Task.Run(() => Compact(live, upTo));
             }
         }
     }
 
-    private void Track(Pending record, long offset)
+    private FileStream Open()
     {
-        if (_live.Remove(record.Id, out var previous))
+        if (_file is not null)
+        {
+            return _file;
+        }
+
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        _file = new FileStream(Path, FileOptionsFor(FileMode.OpenOrCreate));
+        _end = _file.Length;
+        _fsync ??= _time.CreateTimer(_ => { lock (_gate) { Flush(); } }, null, FsyncInterval, FsyncInterval);
+        return _file;
+    }
+
+    /// <summary>fsync, for machine crashes: a killed process loses nothing the kernel has. Called under the lock.</summary>
+    private void Flush()
+    {
+        if (!_unflushed || _file is null)
+        {
+            return;
+        }
+
+        try
+        {
+            RandomAccess.FlushToDisk(_file.SafeFileHandle);
+            _unflushed = false;
+        }
+        catch (IOException ex)
+        {
+            LogWriteFailed(_logger, Path, ex);
+        }
+    }
+
+    private void Track(string id, bool delete, long offset, int length)
+    {
+        if (_live.Remove(id, out var previous))
         {
             _liveBytes -= previous.Length;
         }
 
-        if (!record.Delete)
+        if (!delete)
         {
-            _live[record.Id] = (offset, HeaderSize + record.Payload.Length);
-            _liveBytes += HeaderSize + record.Payload.Length;
+            _live[id] = (offset, length);
+            _liveBytes += length;
         }
     }
 
-    /// <summary>Rewrites the live records into a new file beside the journal, fsyncs it and renames it over (atomic).</summary>
-    private void Compact()
+    /// <summary>
+    /// Copies the records that were live at <paramref name="upTo"/> into a new file (appends go on meanwhile), then,
+    /// under the lock, copies what was appended since, fsyncs, and renames the new file over the journal (atomic).
+    /// </summary>
+    private void Compact(KeyValuePair<string, (long Offset, int Length)>[] live, long upTo)
     {
         var temp = Path + ".compact";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.ReadWrite, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows())
+        try
+        {
+            var moved = new Dictionary<string, (long Offset, int Length)>(live.Length, StringComparer.Ordinal);
+            using var target = new FileStream(temp, FileOptionsFor(FileMode.Create));
+            var source = _file!.SafeFileHandle;
+            var buffer = new byte[64 * 1024];
+            foreach (var (id, (offset, length)) in live)
+            {
+                if (buffer.Length < length)
+                {
+                    buffer = new byte[length];
+                }
+
+                RandomAccess.Read(source, buffer.AsSpan(0, length), offset);
+                moved[id] = (target.Position, length);
+                target.Write(buffer, 0, length);
+            }
+
+            lock (_gate)
+            {
+                var tail = new byte[_end - upTo];
+                RandomAccess.Read(_file.SafeFileHandle, tail, upTo);
+                var tailStart = target.Position;
+                target.Write(tail);
+                target.Flush(flushToDisk: true);
+                foreach (var (id, delete, offset, length) in _appendedDuringCompaction!)
+                {
+                    if (delete)
+                    {
+                        moved.Remove(id);
+                    }
+                    else
+                    {
+                        moved[id] = (tailStart + offset - upTo, length);
+                    }
+                }
+
+                target.Dispose();
+                File.Move(temp, Path, overwrite: true);   // atomic; the old file stays open until the swap
+                var old = _file;
+                _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
+                old.Dispose();
+                _end = _file.Length;
+                _live.Clear();
+                foreach (var (id, place) in moved)
+                {
+                    _live[id] = place;
+                }
+
+                _liveBytes = _live.Values.Sum(v => (long)v.Length);
+                LogCompacted(_logger, Path, _live.Count, _end);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed(_logger, Path, ex);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _compaction = null;
+                _appendedDuringCompaction = null;
+            }
+        }
+    }
+
+    private static FileStreamOptions FileOptionsFor(FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows() && mode != FileMode.Open)
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        var moved = new Dictionary<string, (long Offset, int Length)>(_live.Count, StringComparer.Ordinal);
-        using (var target = new FileStream(temp, options))
-        {
-            var record = new byte[64 * 1024];
-            foreach (var (id, (offset, length)) in _live.OrderBy(l => l.Value.Offset))
-            {
-                if (record.Length < length)
-                {
-                    record = new byte[length];
-                }
-
-                RandomAccess.Read(_file!.SafeFileHandle, record.AsSpan(0, length), offset);
-                moved[id] = (target.Position, length);
-                target.Write(record, 0, length);
-            }
-
-            target.Flush(flushToDisk: true);
-        }
-
-        _file!.Dispose();
-        File.Move(temp, Path, overwrite: true);
-        var reopen = new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 };
-        _file = new FileStream(Path, reopen);
-        _file.Position = _file.Length;
-        _live.Clear();
-        foreach (var (id, place) in moved)
-        {
-            _live[id] = place;
-        }
-
-        LogCompacted(_logger, Path, _live.Count, _file.Length);
+        return options;
     }
 
     /// <summary>Reads every whole record from the start; returns the offset after the last one that is intact.</summary>
-    private long ReadAll(RecordReader read)
+    private static long ReadAll(FileStream file, RecordReader read)
     {
-        var file = _file!;
         var length = file.Length;
         var header = new byte[HeaderSize];
         var payload = new byte[64 * 1024];
@@ -290,8 +336,6 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     }
 
     private delegate void RecordReader(long offset, int length, ReadOnlySpan<byte> payload);
-
-    private sealed record Pending(string Id, byte[] Payload, bool Delete, TaskCompletionSource Done);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "Task journal {Path}: cut a torn or unreadable tail of {Bytes} bytes (a write the process did not finish)")]
     private static partial void LogTornTail(ILogger logger, string path, long bytes);
