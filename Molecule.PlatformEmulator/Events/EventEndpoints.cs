@@ -56,7 +56,7 @@ public static class EventEndpoints
             return;
         }
 
-        if (options.CorsOriginsSet && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin &&
+        if (options.CorsOriginsSet && Contract.Header(context.Request, "Origin") is { Length: > 0 } origin &&
             !options.CorsOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
         {
             await Contract.Error(403, "origin not allowed").ExecuteAsync(context);
@@ -64,7 +64,7 @@ public static class EventEndpoints
         }
 
         Func<PlatformEvent, bool> filter = _ => true;
-        var workspaceHeader = context.Request.Headers["X-Workspace-ID"].ToString();
+        var workspaceHeader = Contract.Header(context.Request, "X-Workspace-ID");
         if (workspaceHeader.Length > 0)
         {
             if (Contract.ParseWorkspaceId(workspaceHeader) is not { } agent)

@@ -178,7 +178,7 @@ public sealed partial class FaultInjectionMiddleware(RequestDelegate next, Fault
             }
         }
 
-        if (Guid.TryParse(context.Request.Headers["X-Workspace-ID"].ToString(), out var header))
+        if (Guid.TryParse(Contract.Header(context.Request, "X-Workspace-ID"), out var header))
         {
             return header;
         }

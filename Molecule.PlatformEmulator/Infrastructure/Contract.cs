@@ -38,10 +38,17 @@ public static class Contract
 
     public static JsonNode? Timestamp(DateTimeOffset? time) => time is { } t ? JsonValue.Create(Timestamp(t)) : null;
 
+    /// <summary>
+    /// A request header as the platform reads it: Go's <c>Header.Get</c>, the <b>first</b> value of a header sent more
+    /// than once (later lines are ignored, never joined); "" when absent.
+    /// </summary>
+    public static string Header(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] ?? "" : "";
+
     /// <summary>The bearer per the contract: the literal <c>Bearer </c> prefix, remainder trimmed; anything else is none.</summary>
     public static string? Bearer(HttpRequest request)
     {
-        var header = request.Headers.Authorization.ToString();
+        var header = Header(request, "Authorization");
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
         {
             return null;

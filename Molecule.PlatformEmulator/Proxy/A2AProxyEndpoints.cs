@@ -51,7 +51,7 @@ public static partial class A2AProxyEndpoints
     {
         // 1. X-Timeout
         TimeSpan? ceiling = null;
-        var timeoutText = context.Request.Headers["X-Timeout"].ToString();
+        var timeoutText = Contract.Header(context.Request, "X-Timeout");
         if (timeoutText.Length > 0 && int.TryParse(timeoutText, out var seconds) && seconds > 0)
         {
             ceiling = TimeSpan.FromSeconds(seconds);
@@ -68,7 +68,7 @@ public static partial class A2AProxyEndpoints
         }
 
         // 3-5. Caller rules.
-        var callerText = context.Request.Headers["X-Workspace-ID"].ToString();
+        var callerText = Contract.Header(context.Request, "X-Workspace-ID");
         Guid? caller = null;
         if (callerText.Length > 0)
         {
@@ -410,7 +410,7 @@ public static partial class A2AProxyEndpoints
             }
         }
 
-        var v10 = context.Request.Headers["A2A-Version"].ToString().StartsWith('1');
+        var v10 = Contract.Header(context.Request, "A2A-Version").StartsWith('1');
         if (v10)
         {
             foreach (var key in (string[])["protocolVersion", "url", "preferredTransport", "supportsAuthenticatedExtendedCard"])

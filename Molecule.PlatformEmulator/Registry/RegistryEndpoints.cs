@@ -171,7 +171,7 @@ public static class RegistryEndpoints
 
     private static async Task<IResult> Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time, UrlPolicy urls)
     {
-        var callerText = context.Request.Headers["X-Workspace-ID"].ToString();
+        var callerText = Contract.Header(context.Request, "X-Workspace-ID");
         if (string.IsNullOrEmpty(callerText))
         {
             return Contract.Error(400, "X-Workspace-ID header is required");

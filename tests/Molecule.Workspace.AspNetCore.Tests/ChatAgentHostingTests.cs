@@ -69,6 +69,22 @@ public sealed class ChatAgentHostingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_Agent_Framework_agent_continues_one_conversation_per_context_across_tasks()
+    {
+        await using var host = await WorkspaceHost.StartAsync(
+            workspace => workspace.AddAIAgent(_ => new ChatClientAgent(ChatClient(), instructions: "Remember.", name: "Rememberer"), maxContexts: 10));
+        var context = Guid.NewGuid().ToString();
+
+        await Rpc.CallAsync(host.Client, "SendMessage", new { message = Rpc.Message10("my name is Grace", contextId: context) }, "1.0");
+        var (_, second) = await Rpc.CallAsync(host.Client, "SendMessage", new { message = Rpc.Message10("who am I?", contextId: context) }, "1.0");
+
+        Assert.Equal("You said: who am I?", Answer(second));
+        var remembered = _model.Requests[1].GetProperty("messages");
+        Assert.Equal(["system", "user", "assistant", "user"], remembered.EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("my name is Grace", remembered[1].GetProperty("content").ToString());
+    }
+
+    [Fact]
     public async Task Canceling_the_task_cancels_the_agent_run_and_the_model_call()
     {
         _model.Answer = _ => (200, Enumerable.Repeat("tick ", 100).ToArray(), TimeSpan.FromMilliseconds(200));
