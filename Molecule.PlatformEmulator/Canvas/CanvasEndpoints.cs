@@ -17,7 +17,7 @@ public static class CanvasEndpoints
     public static IEndpointRouteBuilder MapCanvas(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/", (HttpContext context) => Serve(context, "index.html")).ExcludeFromDescription();
-        routes.MapGet("/canvas/{file}", (string file, HttpContext context) => Serve(context, file)).ExcludeFromDescription();
+        routes.MapGet("/_canvas/{file}", (string file, HttpContext context) => Serve(context, file)).ExcludeFromDescription();
         return routes;
     }
 

@@ -480,9 +480,24 @@ public static class WorkspaceEndpoints
 
         var body = request.Object!.Value;
 
-        if (!Contract.TryString(body, "activity_type", out var type) || type is null || !ActivityTypes.Contains(type))
+        // Gin's binding first: a missing, null or empty activity_type and any wrongly typed field are one 400 text.
+        if (!Contract.TryString(body, "activity_type", out var type) || string.IsNullOrEmpty(type) ||
+            !Contract.TryString(body, "method", out _) || !Contract.TryString(body, "summary", out _) ||
+            !Contract.TryString(body, "target_id", out _) || !Contract.TryString(body, "error_detail", out _) ||
+            !Contract.TryString(body, "status", out _) || !Contract.TryString(body, "source_id", out var source) ||
+            !Contract.TryInt(body, "duration_ms", out _))
         {
-            return Contract.Error(400, "invalid activity_type");
+            return Contract.Error(400, "invalid request body");
+        }
+
+        if (!ActivityTypes.Contains(type))
+        {
+            return Contract.Error(400, "invalid activity_type, must be one of: a2a_send, a2a_receive, task_update, agent_log, skill_promotion, memory_write, error");
+        }
+
+        if (!string.IsNullOrEmpty(source) && !string.Equals(source, guid.ToString(), StringComparison.OrdinalIgnoreCase))
+        {
+            return Contract.Error(403, "source_id must match authenticated workspace");
         }
 
         activity.Add(guid, type, "agent", (JsonObject)JsonNode.Parse(body.GetRawText())!);

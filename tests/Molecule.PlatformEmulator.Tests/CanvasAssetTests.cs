@@ -18,12 +18,12 @@ public sealed class CanvasAssetTests(EmulatorFactory factory) : IClassFixture<Em
         var policy = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
-        Assert.Contains("/canvas/canvas.js", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("/_canvas/canvas.js", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("/canvas/canvas.js", "text/javascript")]
-    [InlineData("/canvas/canvas.css", "text/css")]
+    [InlineData("/_canvas/canvas.js", "text/javascript")]
+    [InlineData("/_canvas/canvas.css", "text/css")]
     public async Task Assets_revalidate_with_their_ETag(string path, string mediaType)
     {
         using var first = await _client.GetAsync(path);
@@ -41,11 +41,22 @@ public sealed class CanvasAssetTests(EmulatorFactory factory) : IClassFixture<Em
     [Fact]
     public async Task An_unknown_asset_is_a_json_404()
     {
-        using var response = await _client.GetAsync("/canvas/../appsettings.json");
+        using var response = await _client.GetAsync("/_canvas/../appsettings.json");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
-        using var missing = await _client.GetAsync("/canvas/missing.js");
+        using var missing = await _client.GetAsync("/_canvas/missing.js");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("""{"error":"not found"}""", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_canvas_assets_live_where_no_platform_route_can_collide_with_them()
+    {
+        using var old = await _client.GetAsync("/canvas/canvas.js");   // /canvas/* belongs to the platform (viewport)
+        using var served = await _client.GetAsync("/_canvas/canvas.js");
+
+        Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
+        Assert.NotEqual("""{"error":"not found"}""", await old.Content.ReadAsStringAsync());   // not the canvas's own answer
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 }
