@@ -77,12 +77,14 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
 
         _time = _options.TimeProvider ?? TimeProvider.System;
         _logger = _options.Logger ?? NullLogger.Instance;
-        _random = _options.Random ?? Random.Shared;
+        _random = _options.Random ?? new Random();   // used by the loop alone
         _ownsHttp = _options.HttpClient is null;
+#pragma warning disable RS0030 // a loop made outside DI, with no client given, owns one (and disposes it)
         _http = _options.HttpClient ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+#pragma warning restore RS0030
         _startedAt = _options.StartedAt ?? _time.GetUtcNow();
         Errors = new ErrorRateWindow(_time);
-        Client = new PlatformClient(_http, uri, workspaceId.ToLowerInvariant(), _options.Tokens ?? TokenStore.InMemory());
+        Client = new PlatformClient(_http, uri, workspaceId.ToLowerInvariant(), _options.Tokens ?? TokenStore.InMemory(), _time);
         _status = new PlatformLinkStatus(PlatformLinkState.Starting, "not started", false, null, false, null);
     }
 

@@ -17,18 +17,21 @@ public sealed class PlatformClient
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly HttpClient _http;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates a client for one workspace.</summary>
     /// <param name="http">The client to send with (no retry handler: callers own the retry schedule).</param>
     /// <param name="platformUrl">The control plane.</param>
     /// <param name="workspaceId">The workspace's UUID.</param>
     /// <param name="tokens">Where the workspace's bearer token lives; register answers that carry a new one are saved there.</param>
-    public PlatformClient(HttpClient http, Uri platformUrl, string workspaceId, TokenStore tokens)
+    /// <param name="time">The clock for request timeouts and <c>Retry-After</c> dates (the system clock when null).</param>
+    public PlatformClient(HttpClient http, Uri platformUrl, string workspaceId, TokenStore tokens, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(platformUrl);
         ArgumentException.ThrowIfNullOrWhiteSpace(workspaceId);
         _http = http;
+        _time = time ?? TimeProvider.System;
         PlatformUrl = new Uri(platformUrl.AbsoluteUri.TrimEnd('/') + "/");
         WorkspaceId = workspaceId;
         Tokens = tokens;
@@ -114,13 +117,13 @@ public sealed class PlatformClient
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeoutSource.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(timeoutSource.Token).ConfigureAwait(false);
-            return new PlatformResponse(response.StatusCode, body, RetryAfter(response), null);
+            return new PlatformResponse(response.StatusCode, body, RetryAfter(response, _time), null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -132,7 +135,7 @@ public sealed class PlatformClient
         }
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    private static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
     {
         var header = response.Headers.RetryAfter;
         if (header?.Delta is { } delta)
@@ -142,7 +145,7 @@ public sealed class PlatformClient
 
         if (header?.Date is { } date)
         {
-            var delay = date - DateTimeOffset.UtcNow;
+            var delay = date - time.GetUtcNow();
             return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         }
 

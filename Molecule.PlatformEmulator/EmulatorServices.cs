@@ -25,6 +25,11 @@ public static partial class EmulatorServices
         builder.Services.AddSingleton<ActivityLog>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in Microsoft.Extensions.Http.Resilience 10.11.0
+        builder.Services.AddHttpClient(Proxy.A2AQueue.HttpClientName, client => client.Timeout = TimeSpan.FromMinutes(5))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllResilienceHandlers();   // the queue counts its own attempts
+#pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<Registry.UrlPolicy>();
         builder.Services.AddHostedService<LivenessMonitor>();
         builder.Services.AddHttpForwarder();

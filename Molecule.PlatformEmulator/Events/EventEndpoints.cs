@@ -133,7 +133,7 @@ public static class EventEndpoints
         await receive;
     }
 
-    private static async Task StreamAsync(string id, HttpContext context, PlatformAuth auth, EventBus bus)
+    private static async Task StreamAsync(string id, HttpContext context, PlatformAuth auth, EventBus bus, TimeProvider time)
     {
         var guid = Contract.ParseWorkspaceId(id);
         if (auth.Workspace(context, guid) is { } denied)
@@ -162,8 +162,8 @@ public static class EventEndpoints
         {
             while (!aborted.IsCancellationRequested)
             {
-                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                keepAlive.CancelAfter(KeepAliveInterval);
+                using var idle = new CancellationTokenSource(KeepAliveInterval, time);
+                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(aborted, idle.Token);
                 try
                 {
                     if (!await subscription.Reader.WaitToReadAsync(keepAlive.Token))

@@ -58,9 +58,10 @@ public sealed class FaultRule
     };
 }
 
-public sealed class FaultStore
+public sealed class FaultStore(Random? random = null)
 {
     private readonly ConcurrentDictionary<string, FaultRule> _rules = new(StringComparer.Ordinal);
+    private readonly Random _random = random ?? new Random();
 
     public bool IsEmpty => _rules.IsEmpty;
 
@@ -77,6 +78,15 @@ public sealed class FaultStore
         return count;
     }
 
+    /// <summary>A uniform draw in [0, 1) for probabilistic rules; the source is not thread-safe, so draws take turns.</summary>
+    private double Roll()
+    {
+        lock (_random)
+        {
+            return _random.NextDouble();
+        }
+    }
+
     /// <summary>The first rule that fires for this request (consuming one of its remaining uses), or null.</summary>
     public FaultRule? Match(string method, string path, Guid? workspaceId)
     {
@@ -90,7 +100,7 @@ public sealed class FaultStore
 
             lock (rule)
             {
-                if (rule.Remaining is <= 0 || (rule.Probability < 1 && Random.Shared.NextDouble() >= rule.Probability))
+                if (rule.Remaining is <= 0 || (rule.Probability < 1 && Roll() >= rule.Probability))
                 {
                     continue;
                 }
@@ -114,7 +124,7 @@ public sealed class FaultStore
 }
 
 /// <summary>Applies injected faults before routing. Emulator routes themselves are never faulted.</summary>
-public sealed partial class FaultInjectionMiddleware(RequestDelegate next, FaultStore faults, EmulatorMetrics metrics, ILogger<FaultInjectionMiddleware> logger)
+public sealed partial class FaultInjectionMiddleware(RequestDelegate next, FaultStore faults, EmulatorMetrics metrics, TimeProvider time, ILogger<FaultInjectionMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -137,7 +147,7 @@ public sealed partial class FaultInjectionMiddleware(RequestDelegate next, Fault
         switch (rule.Kind)
         {
             case "latency":
-                await Task.Delay(rule.LatencyMs, context.RequestAborted);
+                await Task.Delay(TimeSpan.FromMilliseconds(rule.LatencyMs), time, context.RequestAborted);
                 await next(context);
                 break;
             case "reset":
@@ -146,7 +156,7 @@ public sealed partial class FaultInjectionMiddleware(RequestDelegate next, Fault
             case "hang":
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                    await Task.Delay(Timeout.InfiniteTimeSpan, time, context.RequestAborted);
                 }
                 catch (OperationCanceledException)
                 {

@@ -187,7 +187,7 @@ public static partial class A2AProxyEndpoints
         context.RequestAborted = linked.Token;
 
         var transformer = new A2ATransformer(url, options.Quirks.BufferStreamingResponses);
-        var clock = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var error = await forwarder.SendAsync(context, url, Invoker,
             new ForwarderRequestConfig { ActivityTimeout = options.A2AIdleTimeout, AllowResponseBuffering = false }, transformer);
         context.RequestAborted = originalAborted;
@@ -255,7 +255,7 @@ public static partial class A2AProxyEndpoints
             ["method"] = method,
             ["request_body"] = Encoding.UTF8.GetString(forwardedBody),
             ["response_body"] = responseText,
-            ["duration_ms"] = (long)clock.Elapsed.TotalMilliseconds,
+            ["duration_ms"] = (long)time.GetElapsedTime(started).TotalMilliseconds,
             ["status"] = ok ? "ok" : "error",
         });
 
@@ -265,7 +265,7 @@ public static partial class A2AProxyEndpoints
             {
                 ["response_body"] = responseText,
                 ["method"] = method,
-                ["duration_ms"] = (long)clock.Elapsed.TotalMilliseconds,
+                ["duration_ms"] = (long)time.GetElapsedTime(started).TotalMilliseconds,
             });
         }
 

@@ -10,24 +10,23 @@ namespace Molecule.PlatformEmulator.Proxy;
 /// completes it, an error re-queues it, and the fifth failure drops it as failed. The reply goes nowhere: the original
 /// caller already got its 202.
 /// </summary>
-public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
+public sealed partial class A2AQueue(IHttpClientFactory clients, ILogger<A2AQueue> logger)
 {
+    /// <summary>The named client deliveries use: no retry handler (the queue counts its own attempts).</summary>
+    public const string HttpClientName = "a2a-queue";
+
     /// <summary>Items held per workspace; past this, enqueueing fails (503) rather than growing without bound.</summary>
     public const int CapacityPerWorkspace = 100;
 
     public const int MaxAttempts = 5;
 
     private readonly ConcurrentDictionary<Guid, WorkspaceQueue> _queues = new();
-    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
-    {
-        Timeout = TimeSpan.FromMinutes(5),
-    };
 
     /// <summary>Queues a call; returns the item and the queue depth, or null when the workspace's queue is full.</summary>
     public (QueuedCall Call, int Depth)? Enqueue(Guid workspaceId, byte[] body, string method, string? messageId)
     {
         var queue = _queues.GetOrAdd(workspaceId, _ => new WorkspaceQueue());
-        lock (queue)
+        lock (queue.Gate)
         {
             if (messageId is not null && queue.Items.FirstOrDefault(i => i.MessageId == messageId) is { } existing)
             {
@@ -56,7 +55,7 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
         }
 
         QueuedCall? call;
-        lock (queue)
+        lock (queue.Gate)
         {
             if (queue.Dispatching || queue.Items.First is not { } first)
             {
@@ -73,8 +72,6 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
 
     public void Clear() => _queues.Clear();
 
-    public void Dispose() => _http.Dispose();
-
     private async Task DispatchAsync(WorkspaceQueue queue, QueuedCall call, string url)
     {
         var delivered = false;
@@ -82,7 +79,7 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
         {
             using var content = new ByteArrayContent(call.Body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await _http.PostAsync(url, content).ConfigureAwait(false);
+            using var response = await clients.CreateClient(HttpClientName).PostAsync(url, content).ConfigureAwait(false);
             delivered = response.IsSuccessStatusCode;
             LogDispatched(logger, call.Id, call.WorkspaceId, (int)response.StatusCode);
         }
@@ -91,7 +88,7 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
             LogDispatchFailed(logger, call.Id, call.WorkspaceId, ex.Message);
         }
 
-        lock (queue)
+        lock (queue.Gate)
         {
             queue.Dispatching = false;
             if (!delivered)
@@ -111,6 +108,8 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
 
     private sealed class WorkspaceQueue
     {
+        public Lock Gate { get; } = new();
+
         public LinkedList<QueuedCall> Items { get; } = new();
 
         public bool Dispatching { get; set; }
@@ -119,7 +118,7 @@ public sealed partial class A2AQueue(ILogger<A2AQueue> logger) : IDisposable
         {
             get
             {
-                lock (this)
+                lock (Gate)
                 {
                     return Items.Count;
                 }

@@ -11,7 +11,7 @@ namespace Molecule.PlatformEmulator.Registry;
 /// multicast, ULA and RFC 1918 addresses. The proxy resolves every name (so <c>localhost</c> too) and lets loopback
 /// and RFC 1918 through only in dev mode.
 /// </summary>
-public sealed class UrlPolicy(EmulatorOptions options)
+public sealed class UrlPolicy(EmulatorOptions options, TimeProvider time)
 {
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(2);
 
@@ -67,15 +67,15 @@ public sealed class UrlPolicy(EmulatorOptions options)
     private static bool LocalAllows(Uri uri) =>
         !IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) || Classify(address) != Range.LinkLocal;
 
-    private static async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken cancellationToken)
+    private async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var literal))
         {
             return [literal];
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(LookupTimeout);
+        using var deadline = new CancellationTokenSource(LookupTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             return await Dns.GetHostAddressesAsync(uri.IdnHost, timeout.Token).ConfigureAwait(false);

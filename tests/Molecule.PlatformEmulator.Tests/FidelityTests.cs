@@ -214,7 +214,7 @@ public sealed class UrlPolicyTests
         {
             ["Emulator:UrlSafety"] = safety,
             ["MOLECULE_ENV"] = devMode ? "development" : null,
-        }).Build()));
+        }).Build()), TimeProvider.System);
 
     [Theory]
     [InlineData("http://localhost:8000", true)]            // the literal name skips the lookup
