@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Molecule.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -90,13 +90,13 @@ public static class Extensions
     {
         if (mapHealth)
         {
-            app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+            app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         }
 
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),
-            ResponseWriter = WriteHealthAsync,
+            ResponseWriter = HealthReportWriter.WriteAsync,
         });
         return app;
     }
@@ -104,32 +104,4 @@ public static class Extensions
     private static bool IsProbe(PathString path) =>
         path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) ||
         path.StartsWithSegments("/.well-known") || path.StartsWithSegments("/metrics");
-
-    private static async Task WriteHealthAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("status", report.Status.ToString());
-            writer.WriteStartObject("checks");
-            foreach (var (name, entry) in report.Entries)
-            {
-                writer.WriteStartObject(name);
-                writer.WriteString("status", entry.Status.ToString());
-                if (entry.Description is { } description)
-                {
-                    writer.WriteString("description", description);
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        await context.Response.Body.WriteAsync(stream.GetBuffer().AsMemory(0, (int)stream.Length), context.RequestAborted);
-    }
 }
