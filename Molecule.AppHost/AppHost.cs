@@ -4,7 +4,17 @@ using System.Text;
 using Molecule.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
-var settings = MoleculeSettings.From(builder.Configuration);
+MoleculeSettings settings;
+try
+{
+    settings = MoleculeSettings.From(builder.Configuration);
+}
+catch (InvalidOperationException ex)
+{
+    Console.Error.WriteLine($"molecule-apphost: {ex.Message}");   // one line naming the argument, not a stack trace
+    return 1;
+}
+
 if (settings.ContainerMode && string.IsNullOrEmpty(builder.Configuration["ASPIRE_ENABLE_CONTAINER_TUNNEL"]))
 {
     // Aspire's container tunnel pulls a helper image from mcr.microsoft.com, which offline hosts cannot; the workspace
@@ -121,6 +131,7 @@ if (settings.Sample)
 }
 
 builder.Build().Run();
+return 0;
 
 static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 

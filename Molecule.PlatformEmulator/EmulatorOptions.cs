@@ -73,7 +73,7 @@ public sealed class EmulatorOptions
         var fidelity = configuration["Emulator:Fidelity"] is { Length: > 0 } f ? f : "Compatible";
         if (!fidelity.Equals("Compatible", StringComparison.OrdinalIgnoreCase) && !fidelity.Equals("Strict", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"Emulator:Fidelity must be Compatible or Strict; got '{fidelity}'.");
+            throw new EmulatorConfigurationException($"Emulator:Fidelity must be Compatible or Strict; got '{fidelity}'.");
         }
 
         var strict = fidelity.Equals("Strict", StringComparison.OrdinalIgnoreCase);
@@ -83,13 +83,13 @@ public sealed class EmulatorOptions
             var id = seed["Id"];
             if (!Guid.TryParse(id, out var guid))
             {
-                throw new InvalidOperationException($"Emulator:Seeds:{seed.Key}:Id must be a UUID; got '{id}'.");
+                throw new EmulatorConfigurationException($"Emulator:Seeds:{seed.Key}:Id must be a UUID; got '{id}'.");
             }
 
             Guid? parent = null;
             if (seed["ParentId"] is { Length: > 0 } parentText)
             {
-                parent = Guid.TryParse(parentText, out var p) ? p : throw new InvalidOperationException($"Emulator:Seeds:{seed.Key}:ParentId must be a UUID; got '{parentText}'.");
+                parent = Guid.TryParse(parentText, out var p) ? p : throw new EmulatorConfigurationException($"Emulator:Seeds:{seed.Key}:ParentId must be a UUID; got '{parentText}'.");
             }
 
             seeds.Add(new SeedWorkspace(guid, seed["Name"] is { Length: > 0 } name ? name : $"workspace-{guid.ToString()[..8]}",
@@ -117,7 +117,7 @@ public sealed class EmulatorOptions
                 null or "" => strict ? "Strict" : "Local",
                 var safety when safety.Equals("Local", StringComparison.OrdinalIgnoreCase) => "Local",
                 var safety when safety.Equals("Strict", StringComparison.OrdinalIgnoreCase) => "Strict",
-                var safety => throw new InvalidOperationException($"Emulator:UrlSafety must be Local or Strict; got '{safety}'."),
+                var safety => throw new EmulatorConfigurationException($"Emulator:UrlSafety must be Local or Strict; got '{safety}'."),
             },
             Strict = strict,
             Quirks = EmulatorQuirks.Load(configuration, strict),
@@ -134,14 +134,14 @@ public sealed class EmulatorOptions
         configuration[key] is { Length: > 0 } text
             ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 0
                 ? value
-                : throw new InvalidOperationException($"{key} must be a non-negative integer; got '{text}'.")
+                : throw new EmulatorConfigurationException($"{key} must be a non-negative integer; got '{text}'.")
             : fallback;
 
     private static TimeSpan Seconds(IConfiguration configuration, string key, double fallback) =>
         configuration[key] is { Length: > 0 } text
             ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
                 ? TimeSpan.FromSeconds(value)
-                : throw new InvalidOperationException($"{key} must be a positive number of seconds; got '{text}'.")
+                : throw new EmulatorConfigurationException($"{key} must be a positive number of seconds; got '{text}'.")
             : TimeSpan.FromSeconds(fallback);
 
     /// <summary>Seconds (<c>90</c>) or a Go duration (<c>90s</c>, <c>1m30s</c>, <c>500ms</c>).</summary>
@@ -161,7 +161,7 @@ public sealed class EmulatorOptions
         var matches = System.Text.RegularExpressions.Regex.Matches(text, @"(\d+(?:\.\d+)?)(ms|h|m|s)");
         if (matches.Sum(m => m.Length) != text.Length || matches.Count == 0)
         {
-            throw new InvalidOperationException($"{key} must be seconds or a Go duration such as 90s; got '{text}'.");
+            throw new EmulatorConfigurationException($"{key} must be seconds or a Go duration such as 90s; got '{text}'.");
         }
 
         foreach (System.Text.RegularExpressions.Match match in matches)
@@ -182,3 +182,6 @@ public sealed class EmulatorOptions
 
 /// <summary>A workspace that exists from the start (and again after <c>/_emulator/reset</c>).</summary>
 public sealed record SeedWorkspace(Guid Id, string Name, string? Role, Guid? ParentId, string Runtime, string? Url);
+
+/// <summary>An emulator setting is missing or invalid; the message names it and its value. The program prints it as one line and exits 1.</summary>
+public sealed class EmulatorConfigurationException(string message) : InvalidOperationException(message);

@@ -57,6 +57,6 @@ public sealed record EmulatorQuirks
     {
         null or "" => strict,
         var text when bool.TryParse(text, out var value) => value,
-        var text => throw new InvalidOperationException($"Emulator:Quirks:{name} must be true or false; got '{text}'."),
+        var text => throw new EmulatorConfigurationException($"Emulator:Quirks:{name} must be true or false; got '{text}'."),
     };
 }

@@ -6,22 +6,32 @@ using Molecule.PlatformEmulator.Proxy;
 using Molecule.PlatformEmulator.Registry;
 using Molecule.PlatformEmulator.Workspaces;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
-builder.AddPlatformEmulator();       // state, auth, events, liveness, forwarder, faults, metrics
+    builder.AddServiceDefaults();
+    builder.AddPlatformEmulator();       // state, auth, events, liveness, forwarder, faults, metrics
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UsePlatformEmulator();           // body cap, rate limit, CORS, WebSockets, fault injection, seeds, banner
-app.MapDefaultEndpoints(mapHealth: false);   // /alive
-app.MapGet("/health", () => TypedResults.Text("""{"status":"ok"}""", "application/json"));   // the contract's body
-app.MapPrometheusScrapingEndpoint("/metrics");
-app.MapWorkspaces();                 // /workspaces, tokens, state, activity, test-token
-app.MapRegistry();                   // /registry/*
-app.MapEvents();                     // /events, /ws, SSE
-app.MapA2AProxy();                   // POST /workspaces/{id}/a2a
-app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
-app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
+    app.UsePlatformEmulator();           // body cap, rate limit, CORS, WebSockets, fault injection, seeds, banner
+    app.MapDefaultEndpoints(mapHealth: false);   // /alive
+    app.MapGet("/health", () => TypedResults.Text("""{"status":"ok"}""", "application/json"));   // the contract's body
+    app.MapPrometheusScrapingEndpoint("/metrics");
+    app.MapWorkspaces();                 // /workspaces, tokens, state, activity, test-token
+    app.MapRegistry();                   // /registry/*
+    app.MapEvents();                     // /events, /ws, SSE
+    app.MapA2AProxy();                   // POST /workspaces/{id}/a2a
+    app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
+    app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
 
-app.Run();
+    await app.RunAsync();
+    return 0;
+}
+catch (EmulatorConfigurationException ex)
+{
+    // A bad setting (RATE_LIMIT=abc, an unknown fidelity): one line that names it, not a stack trace.
+    Console.Error.WriteLine($"molecule-emulator: {ex.Message}");
+    return 1;
+}

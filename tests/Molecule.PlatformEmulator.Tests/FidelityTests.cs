@@ -199,10 +199,10 @@ public sealed class FidelityTests(StrictEmulatorFactory factory) : IClassFixture
         Assert.False(strict.Quirks.DatastoreErrorsAs500);
         Assert.False(strict.IncludeDetail);
 
-        Assert.Contains("OneShotLiveness", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "yes"))).Message, StringComparison.Ordinal);
+        Assert.Contains("OneShotLiveness", Assert.Throws<EmulatorConfigurationException>(() => Load(("Emulator:Quirks:OneShotLiveness", "yes"))).Message, StringComparison.Ordinal);
         Assert.Equal("Strict", strict.UrlSafety);
-        Assert.Contains("UrlSafety", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:UrlSafety", "Paranoid"))).Message, StringComparison.Ordinal);
-        Assert.Contains("Fidelity", Assert.Throws<InvalidOperationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
+        Assert.Contains("UrlSafety", Assert.Throws<EmulatorConfigurationException>(() => Load(("Emulator:UrlSafety", "Paranoid"))).Message, StringComparison.Ordinal);
+        Assert.Contains("Fidelity", Assert.Throws<EmulatorConfigurationException>(() => Load(("Emulator:Fidelity", "Exact"))).Message, StringComparison.Ordinal);
     }
 }
 
