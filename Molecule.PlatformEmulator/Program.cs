@@ -1,7 +1,7 @@
 using Molecule.PlatformEmulator;
 using Molecule.PlatformEmulator.Canvas;
+using Molecule.PlatformEmulator.Emulator;
 using Molecule.PlatformEmulator.Events;
-using Molecule.PlatformEmulator.Faults;
 using Molecule.PlatformEmulator.Proxy;
 using Molecule.PlatformEmulator.Registry;
 using Molecule.PlatformEmulator.Workspaces;

@@ -10,7 +10,6 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
 {
     private readonly byte[]? _adminHash = options.AdminToken is { } admin ? SHA256.HashData(Encoding.UTF8.GetBytes(admin)) : null;
 
-    public bool IsDevMode => options.IsDevMode;
 
     public bool IsAdminToken(string? bearer) =>
         bearer is not null && _adminHash is not null &&

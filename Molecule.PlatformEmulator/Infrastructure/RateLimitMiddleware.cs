@@ -92,27 +92,3 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
         public DateTimeOffset Updated { get; set; } = updated;
     }
 }
-
-/// <summary>Any request body over the cap ⇒ 413 <c>{"error":"request body too large"}</c>, before routing.</summary>
-public sealed class BodyLimitMiddleware(RequestDelegate next, EmulatorOptions options)
-{
-    public Task InvokeAsync(HttpContext context)
-    {
-        if (options.Quirks.TruncateOversizedRequests)
-        {
-            return next(context);   // §3 row 9 (quirk): the real platform caps nothing here
-        }
-
-        if (context.Request.ContentLength > options.MaxBodyBytes)
-        {
-            return Contract.TooLarge().ExecuteAsync(context);
-        }
-
-        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-        {
-            feature.MaxRequestBodySize = options.MaxBodyBytes + 1;
-        }
-
-        return next(context);
-    }
-}
