@@ -21,15 +21,10 @@ internal static class JsonStrings
     {
         if (!Utf8.IsValid(json))
         {
-            var status = Rune.DecodeFromUtf8(json, out _, out _);
             var offset = 0;
-            var rest = json;
-            while (status == OperationStatus.Done)
+            while (Rune.DecodeFromUtf8(json[offset..], out _, out var consumed) == OperationStatus.Done)
             {
-                Rune.DecodeFromUtf8(rest, out _, out var consumed);
                 offset += consumed;
-                rest = rest[consumed..];
-                status = Rune.DecodeFromUtf8(rest, out _, out _);
             }
 
             return (offset, "is not valid UTF-8");

@@ -73,7 +73,7 @@ internal sealed class WorkspaceSettings
         var configsDir = options.ConfigsDirectory?.Trim();
         if (string.IsNullOrEmpty(configsDir))
         {
-            configsDir = IsWritable("/configs")
+            configsDir = ConfigsVolumeWritable.Value
                 ? "/configs"
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".molecule", id.ToString());
         }
@@ -111,6 +111,9 @@ internal sealed class WorkspaceSettings
             throw new MoleculeWorkspaceConfigurationException(string.Create(CultureInfo.InvariantCulture, $"{name} must be a number of seconds between {min} and {max}; got '{value.TotalSeconds}'."));
         }
     }
+
+    /// <summary>Whether the guide's <c>/configs</c> volume is there and writable, probed once per process: settings are resolved more than once at start.</summary>
+    private static readonly Lazy<bool> ConfigsVolumeWritable = new(() => IsWritable("/configs"));
 
     private static bool IsWritable(string directory)
     {

@@ -126,7 +126,7 @@ internal sealed partial class TaskManager
     private void PersistLocked(TaskEntry entry)
     {
         entry.StoredSequence = entry.LastSequence;
-        if (!_persistence.IsNone())
+        if (_persistence is not NullTaskPersistence)
         {
             entry.Stored = _persistence.SaveAsync(TaskPersistenceMapping.ToPersisted(entry.SnapshotLocked())).AsTask();
         }

@@ -35,8 +35,3 @@ internal sealed class NullTaskPersistence : ITaskPersistence
 
     public ValueTask DeleteAsync(string taskId) => ValueTask.CompletedTask;
 }
-
-internal static class TaskPersistenceExtensions
-{
-    public static bool IsNone(this ITaskPersistence persistence) => persistence is NullTaskPersistence;
-}

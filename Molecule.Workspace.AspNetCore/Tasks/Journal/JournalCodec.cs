@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using Molecule.Platform.Client;
@@ -8,13 +9,18 @@ namespace Molecule.Workspace.Tasks.Journal;
 
 /// <summary>
 /// The journal's own record format, owned by the store (not the A2A wire): one JSON object per record,
-/// <c>{"op":"put", "task":{…}}</c> or <c>{"op":"delete","id":…}</c>, snake_case, every string scrubbed of secrets.
+/// <c>{"op":"put", "task":{…}}</c> or <c>{"op":"delete","id":…}</c>, snake_case, every string scrubbed of secrets,
+/// framed as <c>[length][CRC-32][JSON]</c> so a record torn by a crash is told from a whole one.
 /// </summary>
 internal static class JournalCodec
 {
+    public const int HeaderSize = 8;
+
+    /// <summary>A put record, framed: the JSON is written once, after room left for the header.</summary>
     public static byte[] EncodePut(PersistedTask task)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
+        buffer.Advance(HeaderSize);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -50,12 +56,14 @@ internal static class JournalCodec
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return Frame(buffer);
     }
 
+    /// <summary>A delete record, framed.</summary>
     public static byte[] EncodeDelete(string taskId)
     {
         var buffer = new ArrayBufferWriter<byte>(96);
+        buffer.Advance(HeaderSize);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -64,7 +72,17 @@ internal static class JournalCodec
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return Frame(buffer);
+    }
+
+    /// <summary>The payload's length and CRC-32 into the header room at the front.</summary>
+    private static byte[] Frame(ArrayBufferWriter<byte> buffer)
+    {
+        var record = buffer.WrittenSpan.ToArray();
+        var payload = record.AsSpan(HeaderSize);
+        BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(payload));
+        return record;
     }
 
     /// <summary>The record's task id, and the task for a put (null for a delete).</summary>

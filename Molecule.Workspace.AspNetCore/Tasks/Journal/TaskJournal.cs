@@ -16,7 +16,7 @@ namespace Molecule.Workspace.Tasks.Journal;
 internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 {
     public const string FileName = ".tasks.journal";
-    private const int HeaderSize = 8;
+    private const int HeaderSize = JournalCodec.HeaderSize;
 
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
@@ -120,13 +120,9 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         }
     }
 
-    /// <summary>One record, framed, written at the end of the file with one call; the caller's answer waits for nothing more.</summary>
-    private void Append(string id, byte[] payload, bool delete)
+    /// <summary>One framed record written at the end of the file with one call; the caller's answer waits for nothing more.</summary>
+    private void Append(string id, byte[] record, bool delete)
     {
-        var record = new byte[HeaderSize + payload.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(payload));
-        payload.CopyTo(record.AsSpan(HeaderSize));
         lock (_gate)
         {
             if (_disposed)
