@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
+using Molecule.Workspace.Tests.Infrastructure;
 
 namespace Molecule.Workspace.Tests;
 
@@ -30,9 +30,8 @@ public sealed class CrashTests : IDisposable
 
         for (var round = 0; round <= Rounds; round++)
         {
-            await using var workspace = Start(port);
-            await TestTimeouts.Eventually(async () => workspace.HasExited ? throw new InvalidOperationException(workspace.Output) : await ServesAsync(client),
-                TestTimeouts.Start, "the workspace serving its card");
+            await using var workspace = AgentOnlyWorkspace.Start("3c5e7a9b-1d2f-4b6a-8c0e-2f4a6c8e0b1d", port, _configs);
+            await AgentOnlyWorkspace.WaitServingAsync(workspace, client);
             await VerifyAsync(client, answered, running);
             if (round == Rounds)
             {
@@ -51,16 +50,6 @@ public sealed class CrashTests : IDisposable
         Assert.True(answered.Count > 50, $"only {answered.Count} answered tasks: the load did not run");
         Assert.NotEmpty(running);
     }
-
-    private ChildProcess Start(string port) => ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
-    {
-        ["WORKSPACE_ID"] = "3c5e7a9b-1d2f-4b6a-8c0e-2f4a6c8e0b1d",
-        ["PORT"] = port,
-        ["AGENT_URL"] = $"http://127.0.0.1:{port}",
-        ["PLATFORM_URL"] = "http://127.0.0.1:9",   // nothing listens: the agent side needs no platform
-        ["CONFIGS_DIR"] = _configs,
-        ["Logging__LogLevel__Default"] = "Warning",
-    });
 
     /// <summary>Blocking sends (every sixth one a long task started with returnImmediately), recording each answer as it arrives.</summary>
     private static async Task LoadAsync(HttpClient client, string name, ConcurrentDictionary<string, string> answered, ConcurrentDictionary<string, bool> running, CancellationToken stop)
@@ -120,18 +109,5 @@ public sealed class CrashTests : IDisposable
         var (_, body) = await Rpc.CallAsync(client, "GetTask", new { id }, "1.0");
         Assert.True(body.TryGetProperty("result", out var task), $"task {id} is lost: {body}");
         return task;
-    }
-
-    private static async Task<bool> ServesAsync(HttpClient client)
-    {
-        try
-        {
-            using var response = await client.GetAsync("/.well-known/agent-card.json");
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 }

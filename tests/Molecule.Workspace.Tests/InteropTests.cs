@@ -1,5 +1,4 @@
-using System.Net;
-
+using Molecule.Workspace.Tests.Infrastructure;
 namespace Molecule.Workspace.Tests;
 
 /// <summary>
@@ -15,19 +14,11 @@ public sealed class InteropTests
     {
         var port = TestPorts.FreeText();
         var configs = Directory.CreateTempSubdirectory("molecule-interop-").FullName;
-        var workspace = ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
-        {
-            ["WORKSPACE_ID"] = "2b4d6f8a-0c1e-4a3b-8d5f-7a9c1e3b5d7f",
-            ["PORT"] = port,
-            ["AGENT_URL"] = $"http://127.0.0.1:{port}",
-            ["PLATFORM_URL"] = "http://127.0.0.1:9",   // nothing listens: the agent side needs no platform
-            ["CONFIGS_DIR"] = configs,
-            ["Logging__LogLevel__Default"] = "Warning",
-        });
+        var workspace = AgentOnlyWorkspace.Start("2b4d6f8a-0c1e-4a3b-8d5f-7a9c1e3b5d7f", port, configs);
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await TestTimeouts.Eventually(() => CardAnswersAsync(client), TestTimeouts.Start, "the workspace serving its card");
+            await AgentOnlyWorkspace.WaitServingAsync(workspace, client);
 
             await InteropFactAttribute.RunSuiteAsync($"http://127.0.0.1:{port}");
         }
@@ -35,19 +26,6 @@ public sealed class InteropTests
         {
             await workspace.DisposeAsync();
             Directory.Delete(configs, recursive: true);
-        }
-    }
-
-    private static async Task<bool> CardAnswersAsync(HttpClient client)
-    {
-        try
-        {
-            using var response = await client.GetAsync("/.well-known/agent-card.json").DefaultTimeout();
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
         }
     }
 }

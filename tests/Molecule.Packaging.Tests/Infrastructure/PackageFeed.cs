@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Molecule.Packaging.Tests.Infrastructure;
 
 /// <summary>
@@ -12,7 +10,7 @@ public sealed class PackageFeed : IAsyncLifetime
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("molecule-feed-").FullName;
 
-    public string Version { get; } = "0.2.0-outsider." + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+    public string Version { get; } = "0.2.0-outsider." + Guid.NewGuid().ToString("N")[..12];
 
     public async Task InitializeAsync()
     {
