@@ -17,6 +17,15 @@ public static partial class EmulatorServices
         var options = EmulatorOptions.Load(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EmulatorMetrics>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // Typed results write the contract's JSON: the records' snake_case names, nulls written, Go's escaping.
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, EmulatorJson.Default);
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Encoder = Contract.WireOptions.Encoder;
+            // Answers embed what agents sent (a card may nest 64 levels, the reading limit) a few levels deeper.
+            json.SerializerOptions.MaxDepth = Contract.WireOptions.MaxDepth;
+        });
         builder.Services.AddSingleton<TokenRegistry>();
         builder.Services.AddSingleton<PlatformState>();
         builder.Services.AddSingleton<PlatformAuth>();

@@ -2,6 +2,7 @@ using Molecule.PlatformEmulator;
 using Molecule.PlatformEmulator.Canvas;
 using Molecule.PlatformEmulator.Emulator;
 using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Proxy;
 using Molecule.PlatformEmulator.Registry;
 using Molecule.PlatformEmulator.Workspaces;
@@ -16,9 +17,7 @@ try
     var app = builder.Build();
 
     app.UsePlatformEmulator();           // body cap, rate limit, CORS, WebSockets, fault injection, seeds, banner
-    app.MapDefaultEndpoints(mapHealth: false);   // /alive
-    app.MapGet("/health", () => TypedResults.Text("""{"status":"ok"}""", "application/json"));   // the contract's body
-    app.MapPrometheusScrapingEndpoint("/metrics");
+    app.MapOperations();                 // /health (the contract's body), /alive, /metrics
     app.MapWorkspaces();                 // /workspaces, tokens, state, activity, test-token
     app.MapRegistry();                   // /registry/*
     app.MapEvents();                     // /events, /ws, SSE

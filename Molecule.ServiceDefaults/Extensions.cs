@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -84,9 +85,10 @@ public static class Extensions
     /// Maps <c>/alive</c> and <c>/health</c> in every environment: container probes need them in Production.
     /// The body lists each check's status and description only (no exception text, no data), so nothing secret leaks.
     /// </summary>
-    /// <param name="app">The application.</param>
+    /// <param name="app">The application, or a route group to map them on.</param>
     /// <param name="mapHealth">False when the service answers <c>/health</c> itself (the emulator's contract body).</param>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool mapHealth = true)
+    public static TRoutes MapDefaultEndpoints<TRoutes>(this TRoutes app, bool mapHealth = true)
+        where TRoutes : IEndpointRouteBuilder
     {
         if (mapHealth)
         {

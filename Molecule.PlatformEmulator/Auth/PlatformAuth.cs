@@ -16,7 +16,7 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(bearer)), _adminHash);
 
     /// <summary>Null when the request passes AdminAuth; otherwise the 401 to send.</summary>
-    public IResult? Admin(HttpContext context)
+    public ContractError? Admin(HttpContext context)
     {
         if (!tokens.AnyLive && options.AdminToken is null)
         {
@@ -31,19 +31,19 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
         var bearer = Contract.Bearer(context.Request);
         if (bearer is null)
         {
-            return Contract.Error(401, "admin auth required");
+            return ContractError.Unauthorized("admin auth required");
         }
 
         if (options.AdminToken is not null)
         {
-            return IsAdminToken(bearer) ? null : Contract.Error(401, "invalid admin auth token");
+            return IsAdminToken(bearer) ? null : ContractError.Unauthorized("invalid admin auth token");
         }
 
-        return tokens.Find(bearer) is not null ? null : Contract.Error(401, "invalid admin auth token");
+        return tokens.Find(bearer) is not null ? null : ContractError.Unauthorized("invalid admin auth token");
     }
 
     /// <summary>WorkspaceAuth for a route scoped to <paramref name="id"/> (which may not even parse yet).</summary>
-    public IResult? Workspace(HttpContext context, Guid? id)
+    public ContractError? Workspace(HttpContext context, Guid? id)
     {
         var bearer = Contract.Bearer(context.Request);
         if (bearer is not null)
@@ -53,14 +53,14 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
                 return null;
             }
 
-            return id is { } workspace && tokens.IsLiveTokenOf(bearer, workspace) ? null : Contract.Error(401, "invalid workspace auth token");
+            return id is { } workspace && tokens.IsLiveTokenOf(bearer, workspace) ? null : ContractError.Unauthorized("invalid workspace auth token");
         }
 
-        return options.IsDevMode ? null : Contract.Error(401, "missing workspace auth token");
+        return options.IsDevMode ? null : ContractError.Unauthorized("missing workspace auth token");
     }
 
     /// <summary>The registry rule for subject <paramref name="subject"/>; <paramref name="caller"/> switches the texts.</summary>
-    public IResult? Registry(HttpContext context, Guid subject, bool caller = false, bool devModePasses = false)
+    public ContractError? Registry(HttpContext context, Guid subject, bool caller = false, bool devModePasses = false)
     {
         if (!tokens.HasLive(subject))
         {
@@ -76,9 +76,9 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
         var bearer = Contract.Bearer(context.Request);
         if (bearer is null)
         {
-            return Contract.Error(401, $"missing {who} auth token");
+            return ContractError.Unauthorized($"missing {who} auth token");
         }
 
-        return tokens.IsLiveTokenOf(bearer, subject) ? null : Contract.Error(401, $"invalid {who} auth token");
+        return tokens.IsLiveTokenOf(bearer, subject) ? null : ContractError.Unauthorized($"invalid {who} auth token");
     }
 }

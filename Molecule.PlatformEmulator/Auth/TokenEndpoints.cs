@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
 
@@ -10,6 +10,8 @@ namespace Molecule.PlatformEmulator.Auth;
 /// </summary>
 public static class TokenEndpoints
 {
+    private const int MaxLiveTokens = 50;
+
     /// <summary>Maps the token routes on the <c>/workspaces/{id}</c> group that already requires WorkspaceAuth.</summary>
     public static RouteGroupBuilder MapTokens(this RouteGroupBuilder scoped)
     {
@@ -19,80 +21,62 @@ public static class TokenEndpoints
         return scoped;
     }
 
-    public static RouteHandlerBuilder MapTestToken(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/admin/workspaces/{id}/test-token", TestToken).WithTags("Workspaces");
-
-    private static IResult ListTokens(HttpContext context, WorkspaceService service)
+    public static RouteGroupBuilder MapTestToken(this IEndpointRouteBuilder routes)
     {
-        var guid = WorkspaceScope.Id(context);
+        var group = routes.MapFeature("/admin/workspaces/{id}", "Auth").RequireTestTokenAuth();
+        group.MapGet("/test-token", TestToken);
+        return group;
+    }
 
+    private static Ok<TokenList> ListTokens(HttpContext context, TokenRegistry tokens)
+    {
         var limit = int.TryParse(context.Request.Query["limit"], out var l) && l is >= 1 and <= 200 ? l : 50;
         var offset = int.TryParse(context.Request.Query["offset"], out var o) && o >= 0 ? o : 0;
-        var tokens = new JsonArray();
-        foreach (var token in service.State.Tokens.Live(guid).Skip(offset).Take(limit))
-        {
-            tokens.Add(new JsonObject
-            {
-                ["id"] = token.Id.ToString(),
-                ["prefix"] = token.Prefix,
-                ["created_at"] = Contract.Timestamp(token.CreatedAt),
-                ["last_used_at"] = Contract.Timestamp(token.LastUsedAt),
-            });
-        }
-
-        return Contract.Ok(new JsonObject { ["tokens"] = tokens, ["count"] = tokens.Count });
+        var page = tokens.Live(context.WorkspaceId()).Skip(offset).Take(limit)
+            .Select(t => new TokenInfo(t.Id.ToString(), t.Prefix, Contract.Timestamp(t.CreatedAt), t.LastUsedAt is { } used ? Contract.Timestamp(used) : null))
+            .ToArray();
+        return TypedResults.Ok(new TokenList(page, page.Length));
     }
 
-    private static IResult CreateToken(HttpContext context, WorkspaceService service)
+    private static Results<JsonHttpResult<MintedToken>, ContractError> CreateToken(HttpContext context, PlatformState state)
     {
-        var guid = WorkspaceScope.Id(context);
-
-        if (service.State.Find(guid) is null)
+        var guid = context.WorkspaceId();
+        if (state.Find(guid) is null)
         {
-            return Contract.Error(404, "workspace not found");
+            return ContractError.NotFound("workspace not found");
         }
 
-        if (service.State.Tokens.Live(guid).Count >= 50)
+        if (state.Tokens.Live(guid).Count >= MaxLiveTokens)
         {
-            return Contract.Error(429, "maximum 50 active tokens per workspace");
+            return ContractError.TooManyRequests("maximum 50 active tokens per workspace");
         }
 
-        var (plaintext, _) = service.State.Tokens.Mint(guid);
-        return Contract.Json(201, new JsonObject
-        {
-            ["auth_token"] = plaintext,
-            ["workspace_id"] = guid.ToString(),
-            ["message"] = "Save this token now — it cannot be retrieved again.",
-        });
+        var (plaintext, _) = state.Tokens.Mint(guid);
+        return TypedResults.Json(new MintedToken(plaintext, guid.ToString(), "Save this token now — it cannot be retrieved again."),
+            statusCode: StatusCodes.Status201Created);
     }
 
-    private static IResult RevokeToken(string tokenId, HttpContext context, WorkspaceService service)
+    private static Results<Ok<StatusAnswer>, ContractError> RevokeToken(string tokenId, HttpContext context, TokenRegistry tokens) =>
+        Contract.ParseWorkspaceId(tokenId) is { } token && tokens.Revoke(context.WorkspaceId(), token)
+            ? TypedResults.Ok(new StatusAnswer("revoked"))
+            : ContractError.NotFound("token not found or already revoked");
+
+    private static Results<Ok<TestToken>, ContractError> TestToken(string id, PlatformState state)
     {
-        var guid = WorkspaceScope.Id(context);
-
-        return Contract.ParseWorkspaceId(tokenId) is { } token && service.State.Tokens.Revoke(guid, token)
-            ? Contract.Ok(new JsonObject { ["status"] = "revoked" })
-            : Contract.Error(404, "token not found or already revoked");
-    }
-
-    private static IResult TestToken(string id, HttpContext context, PlatformAuth auth, EmulatorOptions options, WorkspaceService service)
-    {
-        if (!options.TestTokensEnabled)
+        if (Contract.ParseWorkspaceId(id) is not { } guid || state.Find(guid) is null)
         {
-            return Contract.Error(404, "not found");
+            return ContractError.NotFound("workspace not found");
         }
 
-        if (options.AdminToken is not null && !auth.IsAdminToken(Contract.Bearer(context.Request)))
-        {
-            return Contract.Error(401, "admin auth required");
-        }
-
-        if (Contract.ParseWorkspaceId(id) is not { } guid || service.State.Find(guid) is null)
-        {
-            return Contract.Error(404, "workspace not found");
-        }
-
-        var (plaintext, _) = service.State.Tokens.Mint(guid);
-        return Contract.Ok(new JsonObject { ["auth_token"] = plaintext, ["workspace_id"] = guid.ToString() });
+        var (plaintext, _) = state.Tokens.Mint(guid);
+        return TypedResults.Ok(new TestToken(plaintext, guid.ToString()));
     }
 }
+
+public sealed record TokenInfo(string Id, string Prefix, string CreatedAt, string? LastUsedAt);
+
+public sealed record TokenList(IReadOnlyList<TokenInfo> Tokens, int Count);
+
+public sealed record MintedToken(string AuthToken, string WorkspaceId, string Message);
+
+public sealed record TestToken(string AuthToken, string WorkspaceId);

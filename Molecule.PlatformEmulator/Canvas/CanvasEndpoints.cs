@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
+using Molecule.PlatformEmulator.Auth;
+using Molecule.PlatformEmulator.Infrastructure;
 
 namespace Molecule.PlatformEmulator.Canvas;
 
@@ -14,18 +16,19 @@ public static class CanvasEndpoints
 
     private static readonly FrozenDictionary<string, Asset> Assets = Load();
 
-    public static IEndpointRouteBuilder MapCanvas(this IEndpointRouteBuilder routes)
+    public static RouteGroupBuilder MapCanvas(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/", (HttpContext context) => Serve(context, "index.html")).ExcludeFromDescription();
-        routes.MapGet("/_canvas/{file}", (string file, HttpContext context) => Serve(context, file)).ExcludeFromDescription();
-        return routes;
+        var group = routes.MapFeature("", "Canvas").AllowAnyCaller().ExcludeFromDescription();
+        group.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
+        group.MapGet("/_canvas/{file}", (string file, HttpContext context) => Serve(context, file));
+        return group;
     }
 
     private static IResult Serve(HttpContext context, string file)
     {
         if (!Assets.TryGetValue(file, out var asset))
         {
-            return TypedResults.Json(new { error = "not found" }, statusCode: StatusCodes.Status404NotFound);
+            return ContractError.NotFound("not found");
         }
 
         var headers = context.Response.GetTypedHeaders();

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
@@ -12,28 +13,49 @@ public static class EventEndpoints
 {
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
 
-    public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder routes)
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/events", (HttpContext context, PlatformAuth auth, EventBus bus) => List(context, auth, bus, null)).WithTags("Events");
-        routes.MapGet("/events/{workspaceId}", (string workspaceId, HttpContext context, PlatformAuth auth, EventBus bus) => List(context, auth, bus, workspaceId)).WithTags("Events");
-        routes.Map("/ws", WebSocketAsync).WithTags("Events");
-        routes.MapGet("/workspaces/{id}/events/stream", StreamAsync).WithTags("Events");
-        return routes;
+        var group = routes.MapFeature("", "Events");
+        group.MapGet("/events", (EventBus bus) => List(bus, null)).RequireAdminAuth();
+        group.MapGet("/events/{workspaceId}", (string workspaceId, EventBus bus) => List(bus, workspaceId)).RequireAdminAuth();
+        group.Map("/ws", WebSocketAsync).AddEndpointFilter(RequireWebSocketUpgrade)
+            .RequireRegistryAuth(c => Contract.ParseWorkspaceId(Contract.Header(c.Request, "X-Workspace-ID")));
+        group.MapGet("/workspaces/{id}/events/stream", StreamAsync).RequireWorkspaceAuth();
+        return group;
     }
 
-    private static IResult List(HttpContext context, PlatformAuth auth, EventBus bus, string? workspaceId)
+    /// <summary>Before the registry rule on <c>X-Workspace-ID</c>: an upgrade, from an allowed origin, naming a UUID if anyone.</summary>
+    private static async ValueTask<object?> RequireWebSocketUpgrade(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (auth.Admin(context) is { } denied)
+        var http = context.HttpContext;
+        var options = http.RequestServices.GetRequiredService<EmulatorOptions>();
+        if (!http.WebSockets.IsWebSocketRequest)
         {
-            return denied;
+            return ContractError.BadRequest("websocket upgrade required");
         }
 
+        if (options.CorsOriginsSet && Contract.Header(http.Request, "Origin") is { Length: > 0 } origin &&
+            !options.CorsOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return ContractError.Forbidden("origin not allowed");
+        }
+
+        if (Contract.Header(http.Request, "X-Workspace-ID") is { Length: > 0 } header && Contract.ParseWorkspaceId(header) is null)
+        {
+            return ContractError.BadRequest("invalid workspace ID");
+        }
+
+        return await next(context);
+    }
+
+    private static Results<Ok<JsonArray>, ContractError> List(EventBus bus, string? workspaceId)
+    {
         Guid? filter = null;
         if (workspaceId is not null)
         {
             if (Contract.ParseWorkspaceId(workspaceId) is not { } id)
             {
-                return Contract.Error(400, "invalid workspace ID");
+                return ContractError.BadRequest("invalid workspace ID");
             }
 
             filter = id;
@@ -45,40 +67,15 @@ public static class EventEndpoints
             array.Add(platformEvent.PersistedRow());
         }
 
-        return Contract.Ok(array);
+        return TypedResults.Ok(array);
     }
 
-    private static async Task WebSocketAsync(HttpContext context, PlatformAuth auth, PlatformState state, EventBus bus, EmulatorOptions options)
+    private static async Task WebSocketAsync(HttpContext context, PlatformState state, EventBus bus)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            await Contract.Error(400, "websocket upgrade required").ExecuteAsync(context);
-            return;
-        }
-
-        if (options.CorsOriginsSet && Contract.Header(context.Request, "Origin") is { Length: > 0 } origin &&
-            !options.CorsOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-        {
-            await Contract.Error(403, "origin not allowed").ExecuteAsync(context);
-            return;
-        }
-
         Func<PlatformEvent, bool> filter = _ => true;
         var workspaceHeader = Contract.Header(context.Request, "X-Workspace-ID");
-        if (workspaceHeader.Length > 0)
+        if (Contract.ParseWorkspaceId(workspaceHeader) is { } agent)
         {
-            if (Contract.ParseWorkspaceId(workspaceHeader) is not { } agent)
-            {
-                await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
-                return;
-            }
-
-            if (auth.Registry(context, agent) is { } denied)
-            {
-                await denied.ExecuteAsync(context);
-                return;
-            }
-
             filter = e => state.CanCommunicate(agent, e.WorkspaceId);
         }
 
@@ -133,20 +130,9 @@ public static class EventEndpoints
         await receive;
     }
 
-    private static async Task StreamAsync(string id, HttpContext context, PlatformAuth auth, EventBus bus, TimeProvider time)
+    private static async Task StreamAsync(HttpContext context, EventBus bus, TimeProvider time)
     {
-        var guid = Contract.ParseWorkspaceId(id);
-        if (auth.Workspace(context, guid) is { } denied)
-        {
-            await denied.ExecuteAsync(context);
-            return;
-        }
-
-        if (guid is null)
-        {
-            await Contract.Error(400, "invalid workspace ID").ExecuteAsync(context);
-            return;
-        }
+        var guid = context.WorkspaceId();
 
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";

@@ -12,7 +12,7 @@ public sealed class BodyLimitMiddleware(RequestDelegate next, EmulatorOptions op
 
         if (context.Request.ContentLength > options.MaxBodyBytes)
         {
-            return Contract.TooLarge().ExecuteAsync(context);
+            return ContractError.TooLarge().ExecuteAsync(context);
         }
 
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)

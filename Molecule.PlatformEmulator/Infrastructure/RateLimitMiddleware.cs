@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json.Nodes;
 
 namespace Molecule.PlatformEmulator.Infrastructure;
 
@@ -57,7 +56,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
         {
             var retryAfter = (long)Math.Max(1, Math.Ceiling((1 - remaining) * perToken));
             context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            await Contract.Json(429, new JsonObject { ["error"] = "rate limit exceeded", ["retry_after"] = retryAfter }).ExecuteAsync(context);
+            await TypedResults.Json(new RateLimitedAnswer("rate limit exceeded", retryAfter), statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
             return;
         }
 
@@ -92,3 +91,6 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
         public DateTimeOffset Updated { get; set; } = updated;
     }
 }
+
+/// <summary>429 from the rate limiter.</summary>
+public sealed record RateLimitedAnswer(string Error, long RetryAfter);

@@ -1,123 +1,85 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
+using Molecule.PlatformEmulator.Workspaces;
 
 namespace Molecule.PlatformEmulator.Registry;
 
 /// <summary><c>/registry/*</c>: register, heartbeat, update-card, discover, peers and check-access.</summary>
 public static class RegistryEndpoints
 {
-    public static IEndpointRouteBuilder MapRegistry(this IEndpointRouteBuilder routes)
+    private static readonly TimeSpan RegisteredUrlCacheTime = TimeSpan.FromMinutes(5);
+
+    public static RouteGroupBuilder MapRegistry(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry").WithTags("Registry");
-        group.MapPost("/register", Register);
-        group.MapPost("/heartbeat", Heartbeat);
-        group.MapPost("/update-card", UpdateCard);
-        group.MapGet("/discover/{id}", Discover);
-        group.MapGet("/{id}/peers", Peers);
-        group.MapPost("/check-access", CheckAccess);
-        return routes;
+        var group = routes.MapFeature("/registry", "Registry");
+        group.MapPost("/register", Register).WithRequestBody().AddEndpointFilter(RequireRegistrableUrl)
+            .RequireRegistryAuth<RouteHandlerBuilder, RegisterRequest>(r => r.WorkspaceId);
+        group.MapPost("/heartbeat", Heartbeat).WithRequestBody()
+            .RequireRegistryAuth<RouteHandlerBuilder, HeartbeatRequest>(r => r.Subject);
+        group.MapPost("/update-card", UpdateCard).WithRequestBody()
+            .RequireRegistryAuth<RouteHandlerBuilder, UpdateCardRequest>(r => r.Subject, exempt: TokenlessUpdateCard);
+        group.MapGet("/discover/{id}", Discover)
+            .RequireRegistryAuth(c => Contract.ParseWorkspaceId(Contract.Header(c.Request, "X-Workspace-ID")), devModePasses: true);
+        group.MapGet("/{id}/peers", Peers)
+            .RequireRegistryAuth(c => Contract.ParseWorkspaceId(c.GetRouteValue("id") as string), devModePasses: true);
+        group.MapPost("/check-access", CheckAccess).WithRequestBody().AllowAnyCaller();
+        return group;
     }
 
-    private static async Task<IResult> Register(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, UrlPolicy urls)
+    /// <summary>Contract §2.5 step 2: the URL policy, after the body binds and before the registry rule.</summary>
+    private static async ValueTask<object?> RequireRegistrableUrl(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
+        var http = context.HttpContext;
+        if (context.GetArgument<Body<RegisterRequest>>(0) is { Rejection: null } body &&
+            !await http.RequestServices.GetRequiredService<UrlPolicy>().AllowsRegistrationAsync(body.Value.Url!, http.RequestAborted))
         {
-            return Contract.TooLarge();
+            var options = http.RequestServices.GetRequiredService<EmulatorOptions>();
+            var detail = !options.IncludeDetail ? null : options.UrlSafety == "Strict"
+                ? "url must resolve to a public address (loopback, private, link-local and reserved ranges are refused; only the literal host localhost skips the lookup)"
+                : "url must be an http(s) URL with a host; link-local and metadata addresses are refused";
+            return TypedResults.Json(new RefusedUrlAnswer("invalid request body", detail), statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (request.Object is not { } body ||
-            !Contract.TryString(body, "id", out var idText) || idText is null ||
-            !Contract.TryString(body, "url", out var url) || url is null ||
-            !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
+        return await next(context);
+    }
 
-        if (Contract.ParseWorkspaceId(idText) is not { } id)
-        {
-            // §3 row 12: the real platform's datastore rejects the id and the error leaks as a 500.
-            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "registration failed") : Contract.Error(400, "invalid request body");
-        }
+    private static bool TokenlessUpdateCard(HttpContext context) =>
+        context.RequestServices.GetRequiredService<EmulatorOptions>().AllowTokenlessUpdateCard && Contract.Bearer(context.Request) is null;
 
-        if (!await urls.AllowsRegistrationAsync(url, context.RequestAborted))
-        {
-            var rejected = new JsonObject { ["error"] = "invalid request body" };
-            if (options.IncludeDetail)
-            {
-                rejected["detail"] = urls.Strict
-                    ? "url must resolve to a public address (loopback, private, link-local and reserved ranges are refused; only the literal host localhost skips the lookup)"
-                    : "url must be an http(s) URL with a host; link-local and metadata addresses are refused";
-            }
-
-            return Contract.Json(400, rejected);
-        }
-
-        if (auth.Registry(context, id) is { } denied)
-        {
-            return denied;
-        }
-
+    private static Results<Ok<RegisteredAnswer>, ContractError> Register(Body<RegisterRequest> body, WorkspaceService service, EmulatorOptions options)
+    {
+        var request = body.Value;
+        var id = request.WorkspaceId;
         if (service.State.Find(id) is { } existing && existing.Status == WorkspaceStatus.Removed)
         {
             // §3 row 3: the real platform answers 200 and mints a token that never validates; the row stays removed.
             return options.Quirks.AcceptRegistryCallsForRemoved
-                ? Contract.Ok(new JsonObject { ["status"] = "registered", ["auth_token"] = TokenRegistry.NewPlaintext() })
-                : Contract.Error(404, "workspace removed");
+                ? TypedResults.Ok(new RegisteredAnswer("registered", TokenRegistry.NewPlaintext()))
+                : ContractError.NotFound("workspace removed");
         }
 
-        var (_, token) = service.Register(id, url, card.GetRawText());
-        var result = new JsonObject { ["status"] = "registered" };
-        if (token is not null)
-        {
-            result["auth_token"] = token;
-        }
-
-        return Contract.Ok(result);
+        var (_, token) = service.Register(id, request.Url!, request.AgentCard.GetRawText());
+        return TypedResults.Ok(new RegisteredAnswer("registered", token));
     }
 
-    private static async Task<IResult> Heartbeat(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, Proxy.A2AQueue queue)
+    private static Results<Ok<StatusAnswer>, ContractError> Heartbeat(Body<HeartbeatRequest> body, WorkspaceService service, EmulatorOptions options, Proxy.A2AQueue queue)
     {
-        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
-        {
-            return Contract.TooLarge();
-        }
-
-        if (request.Object is not { } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || idText is null ||
-            !Contract.TryNumber(body, "error_rate", out var errorRate) || !Contract.TryString(body, "sample_error", out var sampleError) ||
-            !Contract.TryInt(body, "active_tasks", out var activeTasks) || !Contract.TryInt(body, "uptime_seconds", out var uptime) ||
-            !Contract.TryString(body, "current_task", out var currentTask) || !Contract.TryInt(body, "monthly_spend", out var spend) ||
-            !Contract.TryString(body, "runtime_state", out var runtimeState) ||
-            (body.TryGetProperty("runtime_metadata", out var metadata) && metadata.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null)) ||
-            activeTasks is < 0 or > int.MaxValue)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
-
-        if (Contract.ParseWorkspaceId(idText) is not { } id)
-        {
-            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "failed to update") : Contract.Error(400, "invalid request body");
-        }
-
-        if (auth.Registry(context, id) is { } denied)
-        {
-            return denied;
-        }
-
+        var request = body.Value;
+        var id = request.Subject;
         if (service.State.Find(id) is not { } row || row.Status == WorkspaceStatus.Removed)
         {
             // §3 row 3: the real platform's heartbeat is a 200 no-op for unknown and removed workspaces.
-            return options.Quirks.AcceptRegistryCallsForRemoved ? Contract.StatusOk() : Contract.Error(404, "workspace not found");
+            return options.Quirks.AcceptRegistryCallsForRemoved ? TypedResults.Ok(StatusAnswer.Ok) : ContractError.NotFound("workspace not found");
         }
 
+        var activeTasks = (int)(request.ActiveTasks ?? 0);
         service.Heartbeat(row, new WorkspaceService.HeartbeatInput(
-            errorRate ?? 0, sampleError ?? "", (int)(activeTasks ?? 0), uptime ?? 0, currentTask ?? "", spend, runtimeState ?? "",
-            metadata.ValueKind == JsonValueKind.Object ? (JsonObject?)JsonNode.Parse(metadata.GetRawText()) : null));
+            request.ErrorRate ?? 0, request.SampleError ?? "", activeTasks, request.UptimeSeconds ?? 0, request.CurrentTask ?? "",
+            request.MonthlySpend, request.RuntimeState ?? "",
+            request.RuntimeMetadata.ValueKind == System.Text.Json.JsonValueKind.Object ? JsonObject.Create(request.RuntimeMetadata) : null));
 
         // Spare capacity reported: the platform drains one queued A2A call (contract §2.10).
         string rowUrl;
@@ -127,75 +89,46 @@ public static class RegistryEndpoints
             (rowUrl, maxTasks) = (row.Url, row.MaxConcurrentTasks);
         }
 
-        queue.OnHeartbeat(id, rowUrl, (int)(activeTasks ?? 0), maxTasks);
-        return Contract.StatusOk();
+        queue.OnHeartbeat(id, rowUrl, activeTasks, maxTasks);
+        return TypedResults.Ok(StatusAnswer.Ok);
     }
 
-    private static async Task<IResult> UpdateCard(HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options)
+    private static Results<Ok<StatusAnswer>, ContractError> UpdateCard(Body<UpdateCardRequest> body, WorkspaceService service, EmulatorOptions options)
     {
-        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
-        {
-            return Contract.TooLarge();
-        }
-
-        if (request.Object is not { } body ||
-            !Contract.TryString(body, "workspace_id", out var idText) || idText is null ||
-            !body.TryGetProperty("agent_card", out var card) || card.ValueKind == JsonValueKind.Null)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
-
-        if (Contract.ParseWorkspaceId(idText) is not { } id)
-        {
-            return options.Quirks.DatastoreErrorsAs500 ? Contract.Error(500, "failed to update card") : Contract.Error(400, "invalid request body");
-        }
-
-        var tokenless = options.AllowTokenlessUpdateCard && Contract.Bearer(context.Request) is null;
-        if (!tokenless && auth.Registry(context, id) is { } denied)
-        {
-            return denied;
-        }
-
-        if (service.State.Find(id) is not { } row || (row.Status == WorkspaceStatus.Removed && !options.Quirks.AcceptRegistryCallsForRemoved))
+        var request = body.Value;
+        if (service.State.Find(request.Subject) is not { } row || (row.Status == WorkspaceStatus.Removed && !options.Quirks.AcceptRegistryCallsForRemoved))
         {
             // §3 row 3: the real platform answers 200 for unknown ids (no-op) and rewrites a removed workspace's card.
-            return options.Quirks.AcceptRegistryCallsForRemoved ? Contract.Ok(new JsonObject { ["status"] = "updated" }) : Contract.Error(404, "workspace not found");
+            return options.Quirks.AcceptRegistryCallsForRemoved ? TypedResults.Ok(new StatusAnswer("updated")) : ContractError.NotFound("workspace not found");
         }
 
-        service.UpdateCard(row, card.GetRawText());
-        return Contract.Ok(new JsonObject { ["status"] = "updated" });
+        service.UpdateCard(row, request.AgentCard.GetRawText());
+        return TypedResults.Ok(new StatusAnswer("updated"));
     }
 
-    private static readonly TimeSpan RegisteredUrlCacheTime = TimeSpan.FromMinutes(5);
-
-    private static async Task<IResult> Discover(string id, HttpContext context, PlatformAuth auth, WorkspaceService service, EmulatorOptions options, TimeProvider time, UrlPolicy urls)
+    private static async Task<Results<Ok<DiscoverAnswer>, JsonHttpResult<UnavailableAnswer>, ContractError>> Discover(
+        string id, HttpContext context, WorkspaceService service, EmulatorOptions options, TimeProvider time, UrlPolicy urls)
     {
         var callerText = Contract.Header(context.Request, "X-Workspace-ID");
         if (string.IsNullOrEmpty(callerText))
         {
-            return Contract.Error(400, "X-Workspace-ID header is required");
+            return ContractError.BadRequest("X-Workspace-ID header is required");
         }
 
         var caller = Contract.ParseWorkspaceId(callerText);
-        if (caller is { } c && auth.Registry(context, c, devModePasses: true) is { } denied)
-        {
-            return denied;
-        }
-
         if (Contract.ParseWorkspaceId(id) is not { } target)
         {
-            return Contract.Error(404, "workspace not found");
+            return ContractError.NotFound("workspace not found");
         }
 
         if (service.State.Find(target) is not { } row)
         {
-            return Contract.Error(404, "workspace not found");
+            return ContractError.NotFound("workspace not found");
         }
 
         if (caller is null || !service.State.CanCommunicate(caller.Value, target))
         {
-            return Contract.Error(403, "not authorized to discover this workspace");
+            return ContractError.Forbidden("not authorized to discover this workspace");
         }
 
         string url, name, status, runtime;
@@ -214,7 +147,7 @@ public static class RegistryEndpoints
         {
             if (!await urls.AllowsRegistrationAsync(url, context.RequestAborted))
             {
-                return Contract.Error(503, "workspace URL failed safety check");
+                return ContractError.Unavailable("workspace URL failed safety check");
             }
 
             var callerExternal = service.State.Find(caller.Value) is { } callerRow && callerRow.IsExternal;
@@ -231,24 +164,19 @@ public static class RegistryEndpoints
             }
             else
             {
-                return Contract.Json(503, new JsonObject { ["error"] = "workspace not available", ["status"] = status });
+                return TypedResults.Json(new UnavailableAnswer("workspace not available", status), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         }
 
-        return Contract.Ok(new JsonObject { ["id"] = target.ToString(), ["url"] = url, ["name"] = name });
+        return TypedResults.Ok(new DiscoverAnswer(target.ToString(), url, name));
     }
 
-    private static IResult Peers(string id, HttpContext context, PlatformAuth auth, WorkspaceService service)
+    private static Results<Ok<JsonArray>, ContractError> Peers(string id, HttpContext context, WorkspaceService service)
     {
         var guid = Contract.ParseWorkspaceId(id);
-        if (guid is { } subject && auth.Registry(context, subject, devModePasses: true) is { } denied)
-        {
-            return denied;
-        }
-
         if (guid is null || service.State.Find(guid.Value) is not { } self)
         {
-            return Contract.Error(404, "workspace not found");
+            return ContractError.NotFound("workspace not found");
         }
 
         Guid? parent;
@@ -277,29 +205,18 @@ public static class RegistryEndpoints
 
             if (include)
             {
-                peers.Add(WorkspaceService.PeerElement(row));
+                peers.Add(WorkspaceJson.PeerElement(row));
             }
         }
 
-        return Contract.Ok(peers);
+        return TypedResults.Ok(peers);
     }
 
-    private static async Task<IResult> CheckAccess(HttpContext context, WorkspaceService service, EmulatorOptions options)
+    private static Ok<AccessAnswer> CheckAccess(Body<CheckAccessRequest> body, WorkspaceService service)
     {
-        using var request = await Contract.ReadJsonAsync(context, options.MaxBodyBytes);
-        if (request.TooLarge)
-        {
-            return Contract.TooLarge();
-        }
-
-        if (request.Object is not { } body ||
-            !Contract.TryString(body, "caller_id", out var callerText) || callerText is null ||
-            !Contract.TryString(body, "target_id", out var targetText) || targetText is null)
-        {
-            return Contract.Error(400, "invalid request body");
-        }
-
-        var allowed = Contract.ParseWorkspaceId(callerText) is { } caller && Contract.ParseWorkspaceId(targetText) is { } target && service.State.CanCommunicate(caller, target);
-        return Contract.Ok(new JsonObject { ["allowed"] = allowed });
+        var request = body.Value;
+        var allowed = Contract.ParseWorkspaceId(request.CallerId) is { } caller && Contract.ParseWorkspaceId(request.TargetId) is { } target &&
+                      service.State.CanCommunicate(caller, target);
+        return TypedResults.Ok(new AccessAnswer(allowed));
     }
 }

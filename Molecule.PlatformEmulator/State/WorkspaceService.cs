@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Molecule.PlatformEmulator.Events;
-using Molecule.PlatformEmulator.Infrastructure;
 
 namespace Molecule.PlatformEmulator.State;
 
@@ -51,6 +50,61 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
         state.Clear();
         state.Tokens.Clear();
         LogOutage(logger);
+    }
+
+    /// <summary>
+    /// Creates a workspace from a validated request (contract §2.2): platform-provisioned rows start provisioning;
+    /// external ones are online with a URL, else awaiting their agent with a freshly minted token (returned once).
+    /// </summary>
+    public (WorkspaceRow Row, string? Token) Create(Workspaces.CreateWorkspaceRequest request, Guid? parentId)
+    {
+        var isExternal = request.IsExternal;
+        var hasUrl = !string.IsNullOrEmpty(request.Url);
+        var (x, y) = request.Position() ?? (0, 0);
+        var id = Guid.NewGuid();
+        var now = time.GetUtcNow();
+        // §3 row 1 (quirk): the real platform never persists awaiting_agent; the row stays provisioning with its old
+        // runtime, and the provision timeout fails it.
+        var notPersisted = isExternal && !hasUrl && options.Quirks.AwaitingAgentNotPersisted;
+        var row = state.Add(id, now, r =>
+        {
+            r.Name = request.Name!;
+            r.Role = string.IsNullOrEmpty(request.Role) ? null : request.Role;
+            r.Tier = request.Tier is null or 0 ? 3 : (int)request.Tier;
+            r.Model = request.Model;
+            r.Runtime = isExternal && !notPersisted ? "external" : request.Runtime ?? "langgraph";
+            r.Template = request.Template;
+            r.ParentId = parentId;
+            r.WorkspaceDir = request.WorkspaceDir;
+            r.WorkspaceAccess = request.Access;
+            r.BudgetLimit = request.BudgetLimit;
+            r.MaxConcurrentTasks = request.MaxConcurrentTasks is null or <= 0 ? 1 : (int)request.MaxConcurrentTasks;
+            r.X = x;
+            r.Y = y;
+            r.Secrets = request.SecretValues() ?? [];
+            r.Status = isExternal && !notPersisted ? (hasUrl ? WorkspaceStatus.Online : WorkspaceStatus.AwaitingAgent) : WorkspaceStatus.Provisioning;
+            if (isExternal && hasUrl)
+            {
+                r.Url = request.Url!;
+                r.LastHeartbeatAt = now;
+            }
+        });
+
+        if (!isExternal)
+        {
+            events.Publish("WORKSPACE_PROVISIONING", id, new JsonObject { ["name"] = row.Name, ["tier"] = row.Tier, ["runtime"] = row.Runtime });
+            return (row, null);
+        }
+
+        if (hasUrl)
+        {
+            events.Publish("WORKSPACE_ONLINE", id, new JsonObject { ["name"] = row.Name, ["external"] = true });
+            return (row, null);
+        }
+
+        var token = state.Tokens.Mint(id).Plaintext;
+        events.Publish("WORKSPACE_AWAITING_AGENT", id, new JsonObject { ["name"] = row.Name, ["external"] = true });
+        return (row, token);
     }
 
     public (WorkspaceRow Row, string? Token) Register(Guid id, string url, string agentCard)
@@ -323,80 +377,6 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
         }
 
         return changed;
-    }
-
-    // ---- JSON shapes --------------------------------------------------------------------------------------------
-
-    public JsonObject ListElement(WorkspaceRow row)
-    {
-        lock (row.Gate)
-        {
-            var element = new JsonObject
-            {
-                ["id"] = row.Id.ToString(),
-                ["name"] = row.Name,
-                ["role"] = row.Role,
-                ["tier"] = row.Tier,
-                ["status"] = row.Status,
-                ["url"] = row.Url,
-                ["parent_id"] = row.ParentId?.ToString(),
-                ["agent_card"] = row.AgentCard is null ? null : JsonNode.Parse(row.AgentCard),
-                ["active_tasks"] = row.ActiveTasks,
-                ["max_concurrent_tasks"] = row.MaxConcurrentTasks,
-                ["last_error_rate"] = row.LastErrorRate,
-                ["last_sample_error"] = row.LastSampleError,
-                ["uptime_seconds"] = row.UptimeSeconds,
-                ["current_task"] = row.CurrentTask,
-                ["runtime"] = row.Runtime,
-                ["workspace_dir"] = row.WorkspaceDir,
-                ["budget_limit"] = row.BudgetLimit,
-                ["monthly_spend"] = row.MonthlySpend,
-                ["x"] = row.X,
-                ["y"] = row.Y,
-                ["collapsed"] = row.Collapsed,
-            };
-            if (row.Status == WorkspaceStatus.Provisioning)
-            {
-                element["provision_timeout_ms"] = (long)options.ProvisionTimeout.TotalMilliseconds;
-            }
-
-            return element;
-        }
-    }
-
-    public JsonObject DetailElement(WorkspaceRow row)
-    {
-        var element = ListElement(row);
-        foreach (var key in (string[])["budget_limit", "monthly_spend", "current_task", "last_sample_error", "workspace_dir"])
-        {
-            element.Remove(key);
-        }
-
-        lock (row.Gate)
-        {
-            element["last_outbound_at"] = Contract.Timestamp(row.LastOutboundAt);
-        }
-
-        return element;
-    }
-
-    public static JsonObject PeerElement(WorkspaceRow row)
-    {
-        lock (row.Gate)
-        {
-            return new JsonObject
-            {
-                ["id"] = row.Id.ToString(),
-                ["name"] = row.Name,
-                ["role"] = row.Role,
-                ["tier"] = row.Tier,
-                ["status"] = row.Status,
-                ["agent_card"] = row.AgentCard is null ? null : JsonNode.Parse(row.AgentCard),
-                ["url"] = row.Url,
-                ["parent_id"] = row.ParentId?.ToString(),
-                ["active_tasks"] = row.ActiveTasks,
-            };
-        }
     }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Emulator reset; {Seeds} seeded workspace(s) restored")]

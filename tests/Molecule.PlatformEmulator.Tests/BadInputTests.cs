@@ -48,4 +48,23 @@ public sealed class BadInputTests(EmulatorFactory factory) : IClassFixture<Emula
         Assert.True((int)status < 500, text);
         Assert.StartsWith("{", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_card_nested_as_deep_as_reading_allows_is_served_back_in_every_projection()
+    {
+        using var client = factory.CreateClient();
+        var id = Guid.NewGuid().ToString();
+        var card = string.Concat(Enumerable.Repeat("{\"a\":", 62)) + "1" + new string('}', 62);
+
+        var (registered, text) = await client.SendJsonAsync(HttpMethod.Post, "/registry/register",
+            $$"""{"id":"{{id}}","url":"http://127.0.0.1:9","agent_card":{{card}}}""", factory.AdminToken);
+        Assert.Equal(HttpStatusCode.OK, registered);
+        var token = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("auth_token").GetString();
+
+        foreach (var (path, bearer) in new[] { ("/workspaces", factory.AdminToken), ($"/workspaces/{id}", null), ($"/registry/{id}/peers", token) })
+        {
+            var (status, body) = await client.SendJsonAsync(HttpMethod.Get, path, bearer: bearer);
+            Assert.True(status == HttpStatusCode.OK, $"{path}: {(int)status} {body}");
+        }
+    }
 }

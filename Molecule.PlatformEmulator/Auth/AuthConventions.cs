@@ -1,0 +1,162 @@
+using Molecule.PlatformEmulator.Infrastructure;
+
+namespace Molecule.PlatformEmulator.Auth;
+
+/// <summary>The contract's auth tiers (§1), one per route, declared on the route as endpoint metadata.</summary>
+public enum AuthTier
+{
+    /// <summary>No platform auth: health, the canvas assets, a workspace's public read.</summary>
+    Open,
+
+    /// <summary>AdminAuth: the admin token (or, before one exists, any live workspace token; fail-open on a fresh install).</summary>
+    Admin,
+
+    /// <summary>WorkspaceAuth on <c>{id}</c>: that workspace's live token or the admin token.</summary>
+    Workspace,
+
+    /// <summary>The registry's grandfathered rule: a workspace with no live token passes, else its own token is required.</summary>
+    Registry,
+
+    /// <summary>The A2A proxy's caller policy: the registry rule on <c>X-Workspace-ID</c> plus the hierarchy rule.</summary>
+    Caller,
+
+    /// <summary>The admin test-token route: the admin token itself, when test tokens are enabled.</summary>
+    TestToken,
+}
+
+/// <summary>Endpoint metadata naming the route's <see cref="AuthTier"/>.</summary>
+public sealed record AuthTierMetadata(AuthTier Tier);
+
+/// <summary>
+/// Auth as endpoint filters, so no handler takes an auth decision: each convention adds the check and the
+/// <see cref="AuthTierMetadata"/> the architecture test reads. On a group it runs before every route's own filters.
+/// </summary>
+public static class AuthConventions
+{
+    private const string WorkspaceIdKey = "molecule.workspace-id";
+
+    /// <summary>A route with no platform auth.</summary>
+    public static TBuilder AllowAnyCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.Open));
+
+    /// <summary>AdminAuth.</summary>
+    public static TBuilder RequireAdminAuth<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.Admin));
+        return builder.AddEndpointFilter(static async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<PlatformAuth>().Admin(context.HttpContext) is { } denied
+                ? denied
+                : await next(context));
+    }
+
+    /// <summary>
+    /// WorkspaceAuth for the routes scoped to <c>{id}</c>: auth first (as the contract orders it), then
+    /// <c>400 invalid workspace ID</c>; handlers read the parsed id with <see cref="WorkspaceId"/>.
+    /// </summary>
+    public static TBuilder RequireWorkspaceAuth<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.Workspace));
+        return builder.AddEndpointFilter(static async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var guid = Contract.ParseWorkspaceId(http.GetRouteValue("id") as string);
+            if (http.RequestServices.GetRequiredService<PlatformAuth>().Workspace(http, guid) is { } denied)
+            {
+                return denied;
+            }
+
+            if (guid is null)
+            {
+                return ContractError.BadRequest("invalid workspace ID");
+            }
+
+            http.Items[WorkspaceIdKey] = guid.Value;
+            return await next(context);
+        });
+    }
+
+    /// <summary>
+    /// The own-token re-check some WorkspaceAuth handlers add (<c>/state</c>, <c>/secrets/values</c>): once the workspace
+    /// has a live token, only that workspace's own bearer passes (the admin token does not). Apply after
+    /// <see cref="RequireWorkspaceAuth{TBuilder}"/>.
+    /// </summary>
+    public static TBuilder RequireOwnTokenOnceIssued<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(static async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var guid = http.WorkspaceId();
+            var tokens = http.RequestServices.GetRequiredService<State.TokenRegistry>();
+            if (tokens.HasLive(guid) && (Contract.Bearer(http.Request) is not { } bearer || !tokens.IsLiveTokenOf(bearer, guid)))
+            {
+                return ContractError.Unauthorized("invalid workspace auth token");
+            }
+
+            return await next(context);
+        });
+
+    /// <summary>The workspace id of a request that passed <see cref="RequireWorkspaceAuth{TBuilder}"/>.</summary>
+    public static Guid WorkspaceId(this HttpContext context) => (Guid)context.Items[WorkspaceIdKey]!;
+
+    /// <summary>
+    /// The registry rule on a subject the request names outside its body (a route value, a header); no subject (it
+    /// is absent or no UUID) passes here and the handler answers with its own text.
+    /// </summary>
+    public static TBuilder RequireRegistryAuth<TBuilder>(this TBuilder builder, Func<HttpContext, Guid?> subject, bool devModePasses = false)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.Registry));
+        return builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            return subject(http) is { } id &&
+                   http.RequestServices.GetRequiredService<PlatformAuth>().Registry(http, id, devModePasses: devModePasses) is { } denied
+                ? denied
+                : await next(context);
+        });
+    }
+
+    /// <summary>
+    /// The registry rule on the workspace a request record names (register, heartbeat, update-card). Put it after
+    /// <see cref="RequestBodyConventions.WithRequestBody{TBuilder}"/>: the contract binds the body before it checks auth.
+    /// <paramref name="exempt"/> lets a route skip the rule (update-card's tokenless switch).
+    /// </summary>
+    public static TBuilder RequireRegistryAuth<TBuilder, TBody>(this TBuilder builder, Func<TBody, Guid> subject, Func<HttpContext, bool>? exempt = null)
+        where TBuilder : IEndpointConventionBuilder
+        where TBody : class, IRequestBody<TBody>
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.Registry));
+        return builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            if (exempt?.Invoke(http) != true && context.Arguments.OfType<Body<TBody>>().FirstOrDefault() is { Rejection: null } body &&
+                http.RequestServices.GetRequiredService<PlatformAuth>().Registry(http, subject(body.Value)) is { } denied)
+            {
+                return denied;
+            }
+
+            return await next(context);
+        });
+    }
+
+    /// <summary>The admin test-token route: 404 unless test tokens are on, then the admin token itself when one is set.</summary>
+    public static TBuilder RequireTestTokenAuth<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.TestToken));
+        return builder.AddEndpointFilter(static async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var options = http.RequestServices.GetRequiredService<EmulatorOptions>();
+            if (!options.TestTokensEnabled)
+            {
+                return ContractError.NotFound("not found");
+            }
+
+            if (options.AdminToken is not null && !http.RequestServices.GetRequiredService<PlatformAuth>().IsAdminToken(Contract.Bearer(http.Request)))
+            {
+                return ContractError.Unauthorized("admin auth required");
+            }
+
+            return await next(context);
+        });
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Molecule.PlatformEmulator.Proxy;
+
+/// <summary>Sends the request to the stored URL verbatim with only the A2A headers; maps agent errors.</summary>
+internal sealed class A2ATransformer(string destination, bool bufferResponses) : HttpTransformer
+{
+    private const int BufferedResponseCap = 10 * 1024 * 1024;
+
+    /// <summary>The only caller headers that reach the agent.</summary>
+    private static readonly HashSet<string> ForwardedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
+    };
+
+    public string? AgentError { get; private set; }
+
+    public int AgentStatus { get; private set; }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.RequestUri = new Uri(destination);
+        proxyRequest.Method = HttpMethod.Post;
+        foreach (var header in proxyRequest.Headers.Select(h => h.Key).ToArray())
+        {
+            if (!ForwardedHeaders.Contains(header))
+            {
+                proxyRequest.Headers.Remove(header);
+            }
+        }
+
+        proxyRequest.Headers.Host = null;
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (bufferResponses && proxyResponse is not null && (int)proxyResponse.StatusCode < 300)
+        {
+            // §3 row 7 (quirk): read whole, re-sent as JSON; a stream arrives in one piece at the end, mislabelled.
+            var whole = await ReadCappedAsync(proxyResponse.Content, cancellationToken);
+            httpContext.Response.StatusCode = whole is null ? StatusCodes.Status502BadGateway : (int)proxyResponse.StatusCode;
+            httpContext.Response.ContentType = "application/json";
+            await httpContext.Response.Body.WriteAsync(
+                whole ?? """{"error":"failed to read agent response","delivery_confirmed":true}"""u8.ToArray(), cancellationToken);
+            return false;
+        }
+
+        if (proxyResponse is null || (int)proxyResponse.StatusCode < 300)
+        {
+            await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            if (proxyResponse?.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            {
+                httpContext.Response.Headers["X-Accel-Buffering"] = "no";
+                httpContext.Response.Headers.CacheControl = "no-cache";
+            }
+
+            return true;
+        }
+
+        AgentStatus = (int)proxyResponse.StatusCode;
+        string? text = null;
+        try
+        {
+            var bytes = await proxyResponse.Content.ReadAsByteArrayAsync(cancellationToken);
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String)
+            {
+                text = e.GetString();
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        {
+        }
+
+        AgentError = text ?? (ReasonPhrase(AgentStatus) is { Length: > 0 } phrase ? phrase : $"HTTP {AgentStatus}");
+        if (proxyResponse.Headers.RetryAfter is { } retryAfter)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString();
+        }
+
+        return false;
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > BufferedResponseCap)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

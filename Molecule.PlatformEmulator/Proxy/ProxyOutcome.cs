@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.State;
+using Molecule.PlatformEmulator.Workspaces;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Molecule.PlatformEmulator.Proxy;
+
+/// <summary>
+/// What became of a forwarded call (contract §2.9 steps 10-12): the answer when the agent gave none of its own
+/// (unreachable, busy ⇒ queued or 503, an agent error ⇒ <c>{"error"}</c>), then its record: the metric, the
+/// <c>a2a_receive</c> activity row, <c>A2A_RESPONSE</c> for the canvas and the caller's last outbound time.
+/// </summary>
+internal static partial class ProxyOutcome
+{
+    /// <summary>Answers a call the agent did not complete, when nothing was sent yet; returns the outcome's name.</summary>
+    public static async Task<string> AnswerAsync(HttpContext context, ForwarderError error, A2ATransformer transformer, bool deadlinePassed,
+        ProxyTarget target, NormalisedCall call, A2AQueue queue, ILogger logger)
+    {
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var busy = error is ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled or ForwarderError.ResponseBodyCanceled ||
+                       deadlinePassed || IsBusyClass(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+            if (!busy)
+            {
+                await ContractError.BadGateway("failed to reach workspace agent").ExecuteAsync(context);
+                return "unreachable";
+            }
+
+            if (target.HasCapability("session"))
+            {
+                await Busy(context, new BusyAnswer("workspace agent busy — adapter handles retry (native_session)", Busy: true, RetryAfter: 30, NativeSession: true));
+                return "busy";
+            }
+
+            if (queue.Enqueue(target.Id, call.Body, call.Method, call.MessageId) is { } queued)
+            {
+                await TypedResults.Json(new QueuedAnswer(true, queued.Call.Id.ToString(), queued.Depth,
+                    "workspace agent busy — request queued, will dispatch when capacity available"), statusCode: StatusCodes.Status202Accepted).ExecuteAsync(context);
+                return "queued";
+            }
+
+            await Busy(context, new BusyAnswer("workspace agent busy — retry after a short backoff", Busy: true, RetryAfter: 30));
+            return "busy";
+        }
+
+        if (transformer.AgentError is { } agentError)
+        {
+            await ContractError.WithStatus(transformer.AgentStatus, agentError).ExecuteAsync(context);
+            return "agent_error";
+        }
+
+        if (error != ForwarderError.None)
+        {
+            LogStreamInterrupted(logger, target.Id, error.ToString());
+            return "interrupted";
+        }
+
+        return "ok";
+    }
+
+    /// <summary>The metric, the activity row, the canvas event and the caller's last outbound time.</summary>
+    public static void Record(HttpContext context, string outcome, ProxyTarget target, Guid? caller, NormalisedCall call, string response,
+        TimeSpan elapsed, EmulatorMetrics metrics, ActivityLog activity, EventBus events, PlatformState state, TimeProvider time)
+    {
+        metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        var ok = context.Response.StatusCode < 400 && outcome is "ok";
+        var durationMs = (long)elapsed.TotalMilliseconds;
+        activity.Add(target.Id, "a2a_receive", caller is null ? "canvas" : "agent", new JsonObject
+        {
+            ["caller_id"] = caller?.ToString(),
+            ["method"] = call.Method,
+            ["request_body"] = Encoding.UTF8.GetString(call.Body),
+            ["response_body"] = response,
+            ["duration_ms"] = durationMs,
+            ["status"] = ok ? "ok" : "error",
+        });
+
+        if (ok && caller is null)
+        {
+            events.Publish("A2A_RESPONSE", target.Id, new JsonObject
+            {
+                ["response_body"] = response,
+                ["method"] = call.Method,
+                ["duration_ms"] = durationMs,
+            });
+        }
+
+        if (ok && caller is { } from && state.Find(from) is { } callerRow)
+        {
+            lock (callerRow.Gate)
+            {
+                callerRow.LastOutboundAt = time.GetUtcNow();
+            }
+        }
+    }
+
+    private static Task Busy(HttpContext context, BusyAnswer answer)
+    {
+        context.Response.Headers.RetryAfter = "30";
+        return TypedResults.Json(answer, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// Busy class per the contract: the agent accepted the connection but gave no answer (EOF or reset before a
+    /// response). A refused connection, DNS or TLS failure is "unreachable" (502) instead.
+    /// </summary>
+    private static bool IsBusyClass(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                    return true;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
+                    return false;
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "A2A stream to workspace {WorkspaceId} ended early: {Error}")]
+    private static partial void LogStreamInterrupted(ILogger logger, Guid workspaceId, string error);
+}
