@@ -65,9 +65,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task<JsonElement> WaitForWorkspaceAsync(string id, Func<JsonElement, bool> predicate, TimeSpan timeout)
     {
         using var client = PlatformClient();
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = TestDeadline.In(timeout);
         var last = "";
-        while (DateTime.UtcNow < deadline)
+        while (!deadline.Passed)
         {
             last = await client.GetStringAsync($"/workspaces/{id}").WaitAsync(TimeSpan.FromSeconds(10));
             var element = JsonDocument.Parse(last).RootElement.Clone();

@@ -72,7 +72,7 @@ public sealed class ContainerModeTests
 
             using var platform = app.CreateHttpClient(ResourceNames.Platform, "http");
             var id = settings.WorkspaceIdAt(0);
-            var deadline = DateTime.UtcNow + Wait;
+            var deadline = TestDeadline.In(Wait);
             string row;
             do
             {
@@ -84,7 +84,7 @@ public sealed class ContainerModeTests
 
                 await Task.Delay(250, cts.Token);
             }
-            while (DateTime.UtcNow < deadline);
+            while (!deadline.Passed);
             Assert.Equal("online", JsonDocument.Parse(row).RootElement.GetProperty("status").GetString());
 
             using var response = await platform.PostAsync($"/workspaces/{id}/a2a", new StringContent(

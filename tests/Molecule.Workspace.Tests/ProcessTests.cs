@@ -199,10 +199,10 @@ public sealed class ProcessTests : IAsyncLifetime
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + TestTimeouts.Start;
+        var deadline = TestDeadline.In(TestTimeouts.Start);
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new TimeoutException("condition not met in time");
             }

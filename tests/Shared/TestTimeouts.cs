@@ -25,3 +25,16 @@ public static class TestTimeouts
         }
     }
 }
+
+/// <summary>A point a polling loop gives up at, on the monotonic clock (the wall clock can step).</summary>
+public readonly struct TestDeadline
+{
+    private readonly long _end;
+
+    private TestDeadline(long end) => _end = end;
+
+    public bool Passed => TimeProvider.System.GetTimestamp() > _end;
+
+    public static TestDeadline In(TimeSpan timeout) =>
+        new(TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency));
+}

@@ -174,10 +174,10 @@ public sealed class CanvasEnvironment : IAsyncDisposable
 
     private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = TestDeadline.In(TimeSpan.FromSeconds(60));
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Passed)
             {
                 throw new TimeoutException($"{what} did not answer within 60 s. Output:\n{Log}");
             }
