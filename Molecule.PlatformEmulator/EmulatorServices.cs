@@ -5,6 +5,7 @@ using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Liveness;
 using Molecule.PlatformEmulator.State;
 using Molecule.PlatformEmulator.Workspaces;
+using Molecule.Shared;
 using OpenTelemetry.Metrics;
 
 namespace Molecule.PlatformEmulator;
@@ -52,15 +53,12 @@ public static partial class EmulatorServices
             .AddPrometheusExporter());
 
         // PORT (default 8080) unless ASP.NET Core's own URL settings say otherwise (the AppHost, tests).
-        if (builder.Configuration["PORT"] is { Length: > 0 } port)
+        if (PortBinding.Read(builder.Configuration).Error is { } portError)
         {
-            builder.Configuration["urls"] = $"http://*:{port}";
+            throw new EmulatorConfigurationException(portError);
         }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) &&
-                 string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
-        {
-            builder.Configuration["urls"] = "http://*:8080";
-        }
+
+        PortBinding.Apply(builder.Configuration, defaultPort: 8080);
 
         return builder;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Molecule.Shared;
 using Molecule.Workspace.A2A;
 using Molecule.Workspace.Card;
 using Molecule.Workspace.ControlPlane;
@@ -37,7 +38,7 @@ public static class MoleculeWorkspaceExtensions
             return configureCard is null ? added : added.ConfigureCard(configureCard);
         }
 
-        BindPort(builder.Configuration);
+        PortBinding.Apply(builder.Configuration, MoleculeWorkspaceOptions.DefaultPort);
         ConfigYaml.Add(builder.Configuration, ConfigsDirectory(builder.Configuration));
         ShowConfigurationErrorsAsOneLine();
 
@@ -98,20 +99,6 @@ public static class MoleculeWorkspaceExtensions
             ? new TaskJournal(services.GetRequiredService<WorkspaceSettings>().ConfigsDir, services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<TaskJournal>>())
             : NullTaskPersistence.Instance;
-
-    /// <summary>PORT wins; without it, ASP.NET Core's own URL settings apply (tests, Aspire), else the guide's 8000.</summary>
-    private static void BindPort(IConfigurationManager configuration)
-    {
-        if (WorkspaceOptionsSetup.ReadPort(configuration) is ({ } port, _))
-        {
-            configuration["urls"] = $"http://*:{port}";
-        }
-        else if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]) &&
-                 string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_HTTP_PORTS"]))
-        {
-            configuration["urls"] = $"http://*:{MoleculeWorkspaceOptions.DefaultPort}";
-        }
-    }
 
     private static string ConfigsDirectory(IConfiguration configuration)
     {

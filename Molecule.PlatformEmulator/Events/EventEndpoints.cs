@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
+using Molecule.Shared;
 
 namespace Molecule.PlatformEmulator.Events;
 
@@ -134,36 +135,13 @@ public static class EventEndpoints
     {
         var guid = context.WorkspaceId();
 
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        Contract.DisableBuffering(context);
-        // Kestrel only writes headers on the first flush: flush now so the client sees the stream open at once,
-        // not with the first event (or the first keep-alive, 15 s later).
-        await context.Response.StartAsync(context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await ServerSentEvents.StartAsync(context);
         using var subscription = bus.Subscribe(e => e.WorkspaceId == guid, "workspace-sse");
         var aborted = context.RequestAborted;
         try
         {
-            while (!aborted.IsCancellationRequested)
+            while (await ServerSentEvents.WaitToReadAsync(subscription.Reader, context.Response, time, KeepAliveInterval, aborted))
             {
-                using var idle = new CancellationTokenSource(KeepAliveInterval, time);
-                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(aborted, idle.Token);
-                try
-                {
-                    if (!await subscription.Reader.WaitToReadAsync(keepAlive.Token))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                {
-                    await context.Response.WriteAsync(": keep-alive\n\n", aborted);
-                    await context.Response.Body.FlushAsync(aborted);
-                    continue;
-                }
-
                 while (subscription.Reader.TryRead(out var platformEvent))
                 {
                     await context.Response.WriteAsync($"data: {platformEvent.Envelope}\n\n", aborted);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
+using Molecule.Shared;
 using Molecule.Workspace.Tasks;
 
 namespace Molecule.Workspace.A2A;
@@ -15,8 +15,6 @@ namespace Molecule.Workspace.A2A;
 /// </summary>
 internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInterval)
 {
-    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
-
     /// <summary>Writes SSE until the stream ends; returns false when the client left before the end.</summary>
     /// <param name="context">The exchange.</param>
     /// <param name="version">The version to write in.</param>
@@ -43,18 +41,10 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
         var reader = subscription.Reader;
         while (true)
         {
-            using var idle = new CancellationTokenSource(keepAliveInterval, time);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, idle.Token);
             bool more;
             try
             {
-                more = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-            {
-                await response.Body.WriteAsync(KeepAlive, aborted).ConfigureAwait(false);
-                await response.Body.FlushAsync(aborted).ConfigureAwait(false);
-                continue;
+                more = await ServerSentEvents.WaitToReadAsync(reader, response, time, keepAliveInterval, aborted).ConfigureAwait(false);
             }
             catch (ChannelClosedException)
             {
@@ -98,16 +88,7 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
         await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static Task StartAsync(HttpContext context)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return response.StartAsync(context.RequestAborted);
-    }
+    private static Task StartAsync(HttpContext context) => ServerSentEvents.StartAsync(context);
 
     private static bool Ends(TaskEvent taskEvent, bool endOnInterrupt) => taskEvent switch
     {

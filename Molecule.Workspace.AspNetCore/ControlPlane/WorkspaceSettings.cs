@@ -142,17 +142,7 @@ internal sealed class WorkspaceOptionsSetup(IConfiguration configuration) : ICon
     public void Configure(MoleculeWorkspaceOptions options) => Bind(configuration, options);
 
     /// <summary>The port from <c>PORT</c> (or, without it, <c>config.yaml</c>'s <c>a2a.port</c>): null when unset; an error text when invalid.</summary>
-    public static (int? Port, string? Error) ReadPort(IConfiguration configuration)
-    {
-        if (configuration["PORT"] is not { Length: > 0 } portText)
-        {
-            return (null, null);
-        }
-
-        return int.TryParse(portText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 65535
-            ? (value, null)
-            : (null, $"PORT must be a TCP port between 1 and 65535; got '{portText}'.");
-    }
+    public static (int? Port, string? Error) ReadPort(IConfiguration configuration) => Molecule.Shared.PortBinding.Read(configuration);
 
     public static void Bind(IConfiguration configuration, MoleculeWorkspaceOptions options)
     {

@@ -6,13 +6,12 @@ public sealed class StartupTests
     [Theory]
     [InlineData("RATE_LIMIT", "abc", "RATE_LIMIT must be a non-negative integer; got 'abc'.")]
     [InlineData("Emulator__Fidelity", "Exact", "Emulator:Fidelity must be Compatible or Strict; got 'Exact'.")]
+    [InlineData("PORT", "80a", "PORT must be a TCP port between 1 and 65535; got '80a'.")]
     public async Task A_bad_setting_is_one_line_naming_it_and_exit_code_1(string key, string value, string expected)
     {
-        await using var emulator = ChildProcess.StartDotnet("Molecule.PlatformEmulator.dll", new Dictionary<string, string?>
-        {
-            [key] = value,
-            ["PORT"] = TestPorts.FreeText(),
-        });
+        var environment = new Dictionary<string, string?> { ["PORT"] = TestPorts.FreeText() };
+        environment[key] = value;
+        await using var emulator = ChildProcess.StartDotnet("Molecule.PlatformEmulator.dll", environment);
 
         await emulator.WaitForExitAsync(TestTimeouts.Start);
 
