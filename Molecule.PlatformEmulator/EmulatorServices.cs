@@ -33,6 +33,10 @@ public static partial class EmulatorServices
         builder.Services.AddSingleton<EventBus>();
         builder.Services.AddSingleton<WorkspaceService>();
         builder.Services.AddSingleton<ActivityLog>();
+        builder.Services.AddEmulatorStore<Memories.MemoryStore>();
+        builder.Services.AddEmulatorStore<Memories.KeyValueMemory>();
+        builder.Services.AddEmulatorStore<Secrets.SecretStore>();
+        builder.Services.AddEmulatorStore<Instructions.InstructionStore>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in Microsoft.Extensions.Http.Resilience 10.11.0
@@ -61,6 +65,14 @@ public static partial class EmulatorServices
         PortBinding.Apply(builder.Configuration, defaultPort: 8080);
 
         return builder;
+    }
+
+    /// <summary>A store of platform state, registered once and cleared with the rest by <c>POST /_emulator/reset</c>.</summary>
+    private static void AddEmulatorStore<TStore>(this IServiceCollection services)
+        where TStore : class, IEmulatorStore
+    {
+        services.AddSingleton<TStore>();
+        services.AddSingleton<IEmulatorStore>(sp => sp.GetRequiredService<TStore>());
     }
 
     public static WebApplication UsePlatformEmulator(this WebApplication app)

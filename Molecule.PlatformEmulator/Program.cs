@@ -3,8 +3,11 @@ using Molecule.PlatformEmulator.Canvas;
 using Molecule.PlatformEmulator.Emulator;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.Instructions;
+using Molecule.PlatformEmulator.Memories;
 using Molecule.PlatformEmulator.Proxy;
 using Molecule.PlatformEmulator.Registry;
+using Molecule.PlatformEmulator.Secrets;
 using Molecule.PlatformEmulator.Workspaces;
 
 try
@@ -22,6 +25,9 @@ try
     app.MapRegistry();                   // /registry/*
     app.MapEvents();                     // /events, /ws, SSE
     app.MapA2AProxy();                   // POST /workspaces/{id}/a2a
+    app.MapMemoryAdmin();                // /admin/memories/export, /import
+    app.MapGlobalSecrets();              // /settings/secrets, /admin/secrets
+    app.MapInstructions();               // /instructions
     app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
     app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
 

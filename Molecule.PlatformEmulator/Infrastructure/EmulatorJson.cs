@@ -3,8 +3,11 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Emulator;
+using Molecule.PlatformEmulator.Instructions;
+using Molecule.PlatformEmulator.Memories;
 using Molecule.PlatformEmulator.Proxy;
 using Molecule.PlatformEmulator.Registry;
+using Molecule.PlatformEmulator.Secrets;
 using Molecule.PlatformEmulator.Workspaces;
 
 namespace Molecule.PlatformEmulator.Infrastructure;
@@ -31,7 +34,6 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(DeleteConfirmation))]
 [JsonSerializable(typeof(AgentState))]
 [JsonSerializable(typeof(RemovedState))]
-[JsonSerializable(typeof(InstructionsAnswer))]
 // Tokens
 [JsonSerializable(typeof(TokenList))]
 [JsonSerializable(typeof(MintedToken))]
@@ -54,6 +56,34 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(SetStatusRequest))]
 [JsonSerializable(typeof(AddFaultRequest))]
 [JsonSerializable(typeof(ClearedAnswer))]
+// Memories
+[JsonSerializable(typeof(CommitMemoryRequest))]
+[JsonSerializable(typeof(SetKeyValueRequest))]
+[JsonSerializable(typeof(ImportedMemory[]))]
+[JsonSerializable(typeof(CommittedMemory))]
+[JsonSerializable(typeof(MemoryRow[]))]
+[JsonSerializable(typeof(ExportedMemory[]))]
+[JsonSerializable(typeof(ImportAnswer))]
+[JsonSerializable(typeof(KeyValueAnswer))]
+[JsonSerializable(typeof(KeyValueAnswer[]))]
+[JsonSerializable(typeof(KeyValueSaved))]
+[JsonSerializable(typeof(VersionMismatch))]
+// Secrets
+[JsonSerializable(typeof(SetSecretRequest))]
+[JsonSerializable(typeof(SetModelRequest))]
+[JsonSerializable(typeof(SecretInfo[]))]
+[JsonSerializable(typeof(SecretSaved))]
+[JsonSerializable(typeof(GlobalSecretSaved))]
+[JsonSerializable(typeof(ModelAnswer))]
+[JsonSerializable(typeof(ModelSaved))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+// Instructions
+[JsonSerializable(typeof(CreateInstructionRequest))]
+[JsonSerializable(typeof(UpdateInstructionRequest))]
+[JsonSerializable(typeof(InstructionAnswer[]))]
+[JsonSerializable(typeof(CreatedId))]
+[JsonSerializable(typeof(ResolvedInstructions))]
+[JsonSerializable(typeof(SharedContextFile[]))]
 internal sealed partial class EmulatorJson : JsonSerializerContext;
 
 /// <summary>The many answers that are only <c>{"status":"…"}</c>.</summary>

@@ -64,7 +64,6 @@ public sealed class WorkspaceRow
 
     public string? Model { get; set; }
 
-    public Dictionary<string, string> Secrets { get; set; } = [];
 
     public string RuntimeState { get; set; } = "";
 

@@ -4,7 +4,8 @@ using Molecule.PlatformEmulator.Events;
 namespace Molecule.PlatformEmulator.State;
 
 /// <summary>The status machine and every state change, each producing the contract's events.</summary>
-public sealed partial class WorkspaceService(PlatformState state, EventBus events, EmulatorOptions options, TimeProvider time, EmulatorMetrics metrics, ILogger<WorkspaceService> logger)
+public sealed partial class WorkspaceService(PlatformState state, EventBus events, EmulatorOptions options, TimeProvider time, EmulatorMetrics metrics,
+    IEnumerable<IEmulatorStore> stores, Secrets.SecretStore secrets, ILogger<WorkspaceService> logger)
 {
     public PlatformState State => state;
 
@@ -40,6 +41,11 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
         state.Clear();
         state.Tokens.Clear();
         events.Clear();
+        foreach (var store in stores)
+        {
+            store.Clear();
+        }
+
         ApplySeeds();
         LogReset(logger, options.Seeds.Count);
     }
@@ -81,7 +87,6 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
             r.MaxConcurrentTasks = request.MaxConcurrentTasks is null or <= 0 ? 1 : (int)request.MaxConcurrentTasks;
             r.X = x;
             r.Y = y;
-            r.Secrets = request.SecretValues() ?? [];
             r.Status = isExternal && !notPersisted ? (hasUrl ? WorkspaceStatus.Online : WorkspaceStatus.AwaitingAgent) : WorkspaceStatus.Provisioning;
             if (isExternal && hasUrl)
             {
@@ -89,6 +94,11 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
                 r.LastHeartbeatAt = now;
             }
         });
+
+        foreach (var (key, value) in request.SecretValues() ?? [])
+        {
+            secrets.Set(id, key, value, now);
+        }
 
         if (!isExternal)
         {
@@ -183,6 +193,7 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
         {
             state.Remove(row.Id);
             state.Tokens.Forget(row.Id);
+            secrets.Forget(row.Id);
         }
     }
 

@@ -19,7 +19,6 @@ public static class ActivityEndpoints
         scoped.MapGet("/activity", ListActivity);
         scoped.MapPost("/notify", Notify).WithRequestBody();
         scoped.MapGet("/delegations", () => TypedResults.Ok(new JsonArray()));
-        scoped.MapGet("/instructions/resolve", () => TypedResults.Ok(new InstructionsAnswer("")));
         return scoped;
     }
 

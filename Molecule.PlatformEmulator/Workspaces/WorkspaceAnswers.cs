@@ -34,5 +34,3 @@ public sealed record AgentState(string WorkspaceId, string Status, bool Paused, 
 
 /// <summary>404 of <c>/state</c>: the row is gone (<see cref="Status"/> absent) or removed.</summary>
 public sealed record RemovedState(string WorkspaceId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status, bool Deleted);
-
-public sealed record InstructionsAnswer(string Instructions);

@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.Instructions;
+using Molecule.PlatformEmulator.Memories;
+using Molecule.PlatformEmulator.Secrets;
 using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Workspaces;
@@ -25,6 +28,9 @@ public static class WorkspaceEndpoints
         scoped.MapGet("/state", GetState).RequireOwnTokenOnceIssued();
         scoped.MapTokens();
         scoped.MapActivity();
+        scoped.MapMemories();
+        scoped.MapSecrets();
+        scoped.MapResolvedInstructions();
         routes.MapTestToken();
         return group;
     }
