@@ -32,11 +32,12 @@ public static partial class EmulatorServices
         builder.Services.AddSingleton<PlatformAuth>();
         builder.Services.AddSingleton<EventBus>();
         builder.Services.AddSingleton<WorkspaceService>();
-        builder.Services.AddSingleton<ActivityLog>();
+        builder.Services.AddEmulatorStore<ActivityLog>();
         builder.Services.AddEmulatorStore<Memories.MemoryStore>();
         builder.Services.AddEmulatorStore<Memories.KeyValueMemory>();
         builder.Services.AddEmulatorStore<Secrets.SecretStore>();
         builder.Services.AddEmulatorStore<Instructions.InstructionStore>();
+        builder.Services.AddEmulatorStore<Chat.ChatFileStore>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in Microsoft.Extensions.Http.Resilience 10.11.0

@@ -43,7 +43,7 @@ public sealed class EventBus
 
     private static readonly HashSet<string> BroadcastOnly = new(StringComparer.Ordinal)
     {
-        "WORKSPACE_HEARTBEAT", "TASK_UPDATED", "A2A_RESPONSE", "ACTIVITY_LOGGED",
+        "WORKSPACE_HEARTBEAT", "TASK_UPDATED", "A2A_RESPONSE", "ACTIVITY_LOGGED", "AGENT_MESSAGE",
     };
 
     private readonly TimeProvider _time;

@@ -10,16 +10,28 @@ public sealed class BodyLimitMiddleware(RequestDelegate next, EmulatorOptions op
             return next(context);   // §3 row 9 (quirk): the real platform caps nothing here
         }
 
+        if (Chat.ChatEndpoints.IsUpload(context.Request.Path))
+        {
+            // Uploads have their own limits (supplement §6.2), and the route answers them with its own texts.
+            SetLimit(context, Chat.ChatEndpoints.MaxUploadBytes + 1);
+            return next(context);
+        }
+
         if (context.Request.ContentLength > options.MaxBodyBytes)
         {
             return ContractError.TooLarge().ExecuteAsync(context);
         }
 
-        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-        {
-            feature.MaxRequestBodySize = options.MaxBodyBytes + 1;
-        }
+        SetLimit(context, options.MaxBodyBytes + 1);
 
         return next(context);
+    }
+
+    private static void SetLimit(HttpContext context, long limit)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
     }
 }

@@ -39,7 +39,9 @@ public sealed class ContractError : IResult, IStatusCodeHttpResult, IValueHttpRe
 
     public static ContractError Conflict(string error) => new(StatusCodes.Status409Conflict, error);
 
-    public static ContractError TooLarge() => new(StatusCodes.Status413PayloadTooLarge, "request body too large");
+    public static ContractError TooLarge() => TooLarge("request body too large");
+
+    public static ContractError TooLarge(string error) => new(StatusCodes.Status413PayloadTooLarge, error);
 
     public static ContractError TooManyRequests(string error) => new(StatusCodes.Status429TooManyRequests, error);
 

@@ -26,7 +26,6 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(CreateWorkspaceRequest))]
 [JsonSerializable(typeof(PatchWorkspaceRequest))]
 [JsonSerializable(typeof(ActivityRequest))]
-[JsonSerializable(typeof(NotifyRequest))]
 [JsonSerializable(typeof(CreatedWorkspace))]
 [JsonSerializable(typeof(ExternalWorkspace))]
 [JsonSerializable(typeof(PatchAnswer))]
@@ -84,6 +83,11 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(CreatedId))]
 [JsonSerializable(typeof(ResolvedInstructions))]
 [JsonSerializable(typeof(SharedContextFile[]))]
+// Chat
+[JsonSerializable(typeof(Chat.NotifyRequest))]
+[JsonSerializable(typeof(Chat.Attachment))]
+[JsonSerializable(typeof(Chat.Attachment[]))]
+[JsonSerializable(typeof(Chat.UploadAnswer))]
 internal sealed partial class EmulatorJson : JsonSerializerContext;
 
 /// <summary>The many answers that are only <c>{"status":"…"}</c>.</summary>

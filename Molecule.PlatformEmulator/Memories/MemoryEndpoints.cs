@@ -70,18 +70,18 @@ public static class MemoryEndpoints
         var memory = memories.Add(row.Id, content, request.Scope!, request.EffectiveNamespace, time.GetUtcNow());
         if (memory.Scope == MemoryStore.Global)
         {
-            activity.Add(id, "memory_write_global", "agent", new JsonObject
+            activity.Add(id, new ActivityRow
             {
-                ["source_id"] = id.ToString(),
-                ["summary"] = $"GLOBAL memory written: id={memory.Id} namespace={memory.Namespace}",
-                ["request_body"] = new JsonObject
+                ActivityType = "memory_write_global",
+                SourceId = id,
+                Summary = $"GLOBAL memory written: id={memory.Id} namespace={memory.Namespace}",
+                RequestBody = new JsonObject
                 {
                     ["memory_id"] = memory.Id.ToString(),
                     ["namespace"] = memory.Namespace,
                     ["content_sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(memory.Content))),
                 },
-                ["status"] = "ok",
-            });
+            }, broadcast: false);   // a direct insert: no ACTIVITY_LOGGED
         }
 
         return TypedResults.Json(new CommittedMemory(memory.Id.ToString(), memory.Namespace, memory.Scope), statusCode: StatusCodes.Status201Created);

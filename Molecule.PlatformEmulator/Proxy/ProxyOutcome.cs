@@ -68,15 +68,16 @@ internal static partial class ProxyOutcome
         metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         var ok = context.Response.StatusCode < 400 && outcome is "ok";
         var durationMs = (long)elapsed.TotalMilliseconds;
-        activity.Add(target.Id, "a2a_receive", caller is null ? "canvas" : "agent", new JsonObject
+        activity.Add(target.Id, new ActivityRow
         {
-            ["caller_id"] = caller?.ToString(),
-            ["method"] = call.Method,
-            ["request_body"] = Encoding.UTF8.GetString(call.Body),
-            ["response_body"] = response,
-            ["duration_ms"] = durationMs,
-            ["status"] = ok ? "ok" : "error",
-        });
+            ActivityType = "a2a_receive",
+            SourceId = caller,
+            Method = call.Method,
+            RequestBody = JsonBody(call.Body),
+            ResponseBody = JsonBody(Encoding.UTF8.GetBytes(response)),
+            DurationMs = durationMs,
+            Status = ok ? "ok" : "error",
+        }, broadcast: true);
 
         if (ok && caller is null)
         {
@@ -95,6 +96,28 @@ internal static partial class ProxyOutcome
                 callerRow.LastOutboundAt = time.GetUtcNow();
             }
         }
+    }
+
+    /// <summary>A body as the activity row keeps it: its JSON when it is JSON, else its text (an SSE stream, a cut body).</summary>
+    public static JsonNode? JsonBody(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        if (Molecule.Shared.JsonStrings.FindUnreadable(body) is null)
+        {
+            try
+            {
+                return JsonNode.Parse(body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        return JsonValue.Create(Encoding.UTF8.GetString(body));
     }
 
     private static Task Busy(HttpContext context, BusyAnswer answer)

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
-using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
 
 namespace Molecule.PlatformEmulator.Workspaces;
@@ -17,7 +16,6 @@ public static class ActivityEndpoints
     {
         scoped.MapPost("/activity", PostActivity).WithRequestBody();
         scoped.MapGet("/activity", ListActivity);
-        scoped.MapPost("/notify", Notify).WithRequestBody();
         scoped.MapGet("/delegations", () => TypedResults.Ok(new JsonArray()));
         return scoped;
     }
@@ -31,55 +29,50 @@ public static class ActivityEndpoints
             return ContractError.Forbidden("source_id must match authenticated workspace");
         }
 
-        activity.Add(guid, request.ActivityType!, "agent", Fields(request));
+        activity.Add(guid, new ActivityRow
+        {
+            ActivityType = request.ActivityType!,
+            SourceId = guid,   // rows from this route always count as the agent's
+            Method = NullIfEmpty(request.Method),
+            Summary = NullIfEmpty(request.Summary),
+            TargetId = NullIfEmpty(request.TargetId),
+            ErrorDetail = NullIfEmpty(request.ErrorDetail),
+            Status = string.IsNullOrEmpty(request.Status) ? "ok" : request.Status,
+            DurationMs = request.DurationMs,
+            RequestBody = Node(request, "request_body") ?? Node(request, "metadata"),
+            ResponseBody = Node(request, "response_body"),
+            ToolTrace = Node(request, "tool_trace"),
+        }, broadcast: true);
         return TypedResults.Ok(new StatusAnswer("logged"));
     }
 
-    /// <summary>The row's fields as the agent sent them: the typed ones that were given, then any others verbatim.</summary>
-    private static JsonObject Fields(ActivityRequest request)
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A free-form field the agent sent, as JSON; null when absent or null.</summary>
+    private static JsonNode? Node(ActivityRequest request, string name) =>
+        request.Other?.TryGetValue(name, out var value) == true && value.ValueKind != JsonValueKind.Null
+            ? JsonSerializer.SerializeToNode(value, EmulatorJson.Default.JsonElement)
+            : null;
+
+    private static Results<Ok<JsonArray>, ContractError> ListActivity(HttpContext context, ActivityLog activity)
     {
-        var fields = new JsonObject();
-        void Set(string name, JsonNode? value)
+        var query = context.Request.Query;
+        var limit = int.TryParse(query["limit"], out var l) && l > 0 ? Math.Min(l, 500) : 100;
+        var type = query["type"].ToString();
+        var source = query["source"].ToString();
+        if (source is not ("" or "canvas" or "agent"))
         {
-            if (value is not null)
-            {
-                fields[name] = value;
-            }
+            return ContractError.BadRequest("source must be 'canvas' or 'agent'");
         }
 
-        Set("activity_type", request.ActivityType);
-        Set("method", request.Method);
-        Set("summary", request.Summary);
-        Set("target_id", request.TargetId);
-        Set("error_detail", request.ErrorDetail);
-        Set("status", request.Status);
-        Set("source_id", request.SourceId);
-        Set("duration_ms", request.DurationMs);
-        foreach (var (name, value) in request.Other ?? [])
-        {
-            fields[name] = JsonSerializer.SerializeToNode(value, EmulatorJson.Default.JsonElement);
-        }
+        bool? fromCanvas = source.Length == 0 ? null : source == "canvas";
 
-        return fields;
-    }
-
-    private static Ok<JsonArray> ListActivity(HttpContext context, ActivityLog activity)
-    {
-        var limit = int.TryParse(context.Request.Query["limit"], out var l) ? Math.Clamp(l, 1, 500) : 100;
-        var type = context.Request.Query["type"].ToString();
-        var source = context.Request.Query["source"].ToString();
         var rows = new JsonArray();
-        foreach (var row in activity.List(context.WorkspaceId(), string.IsNullOrEmpty(type) ? null : type, string.IsNullOrEmpty(source) ? null : source, limit))
+        foreach (var row in activity.List(context.WorkspaceId(), type.Length == 0 ? null : type, fromCanvas, limit))
         {
             rows.Add(row);
         }
 
         return TypedResults.Ok(rows);
-    }
-
-    private static Ok<StatusAnswer> Notify(Body<NotifyRequest> body, HttpContext context, EventBus events)
-    {
-        events.Publish("AGENT_MESSAGE", context.WorkspaceId(), new JsonObject { ["message"] = body.Value.Message });
-        return TypedResults.Ok(new StatusAnswer("sent"));
     }
 }

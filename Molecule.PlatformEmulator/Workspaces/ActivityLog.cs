@@ -1,34 +1,95 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
+using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Workspaces;
 
-/// <summary>Per-workspace activity rows (newest first, at most 500 kept per workspace).</summary>
-public sealed class ActivityLog(TimeProvider time)
+/// <summary>One row of a workspace's activity (supplement §11's fixed columns); mutable only under its log's lock.</summary>
+public sealed class ActivityRow
 {
-    private const int Capacity = 500;
-    private readonly ConcurrentDictionary<Guid, LinkedList<JsonObject>> _rows = new();
+    public Guid Id { get; init; } = Guid.NewGuid();
 
-    public void Add(Guid workspaceId, string type, string source, JsonObject fields)
+    public required string ActivityType { get; init; }
+
+    /// <summary>The calling workspace; null for the canvas (and notify rows), which is what <c>?source=canvas</c> selects.</summary>
+    public Guid? SourceId { get; init; }
+
+    public string? TargetId { get; set; }
+
+    public string? Method { get; init; }
+
+    public string? Summary { get; set; }
+
+    public long? DurationMs { get; init; }
+
+    public string Status { get; set; } = "ok";
+
+    public string? ErrorDetail { get; set; }
+
+    public JsonNode? RequestBody { get; set; }
+
+    public JsonNode? ResponseBody { get; set; }
+
+    public JsonNode? ToolTrace { get; init; }
+
+    internal Guid WorkspaceId { get; set; }
+
+    internal DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The row as <c>GET …/activity</c> answers it: fixed columns, the bodies omitted when null.</summary>
+    public JsonObject ToJson()
     {
-        var row = new JsonObject
+        var json = new JsonObject
         {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["workspace_id"] = workspaceId.ToString(),
-            ["activity_type"] = type,
-            ["source"] = source,
-            ["created_at"] = Contract.Timestamp(time.GetUtcNow()),
+            ["id"] = Id.ToString(),
+            ["workspace_id"] = WorkspaceId.ToString(),
+            ["activity_type"] = ActivityType,
+            ["source_id"] = SourceId?.ToString(),
+            ["target_id"] = TargetId,
+            ["method"] = Method,
+            ["summary"] = Summary,
+            ["duration_ms"] = DurationMs,
+            ["status"] = Status,
+            ["error_detail"] = ErrorDetail,
+            ["created_at"] = Contract.Timestamp(CreatedAt),
         };
-        foreach (var (key, value) in fields)
+        if (RequestBody is not null)
         {
-            if (!row.ContainsKey(key))
-            {
-                row[key] = value?.DeepClone();
-            }
+            json["request_body"] = RequestBody.DeepClone();
         }
 
-        var list = _rows.GetOrAdd(workspaceId, _ => new LinkedList<JsonObject>());
+        if (ResponseBody is not null)
+        {
+            json["response_body"] = ResponseBody.DeepClone();
+        }
+
+        if (ToolTrace is not null)
+        {
+            json["tool_trace"] = ToolTrace.DeepClone();
+        }
+
+        return json;
+    }
+}
+
+/// <summary>
+/// Per-workspace activity rows (newest first, at most 500 kept per workspace). Rows written through the platform's
+/// logging helper broadcast <c>ACTIVITY_LOGGED</c>; its direct inserts (notify, delegations, GLOBAL memory) do not.
+/// </summary>
+public sealed class ActivityLog(TimeProvider time, EventBus events) : IEmulatorStore
+{
+    private const int Capacity = 500;
+    private readonly ConcurrentDictionary<Guid, LinkedList<ActivityRow>> _rows = new();
+
+    /// <summary>Stores <paramref name="row"/> for <paramref name="workspaceId"/>; with <paramref name="broadcast"/>, emits <c>ACTIVITY_LOGGED</c>.</summary>
+    public ActivityRow Add(Guid workspaceId, ActivityRow row, bool broadcast)
+    {
+        row.WorkspaceId = workspaceId;
+        row.CreatedAt = time.GetUtcNow();
+        var list = _rows.GetOrAdd(workspaceId, _ => new LinkedList<ActivityRow>());
+        JsonObject? logged = null;
         lock (list)
         {
             list.AddFirst(row);
@@ -36,10 +97,40 @@ public sealed class ActivityLog(TimeProvider time)
             {
                 list.RemoveLast();
             }
+
+            if (broadcast)
+            {
+                logged = new JsonObject
+                {
+                    ["activity_type"] = row.ActivityType,
+                    ["method"] = row.Method,
+                    ["summary"] = row.Summary,
+                    ["status"] = row.Status,
+                    ["source_id"] = row.SourceId?.ToString(),
+                    ["target_id"] = row.TargetId,
+                    ["duration_ms"] = row.DurationMs,
+                };
+                if (row.ToolTrace is not null)
+                {
+                    logged["tool_trace"] = row.ToolTrace.DeepClone();
+                }
+            }
         }
+
+        if (logged is not null)
+        {
+            events.Publish("ACTIVITY_LOGGED", workspaceId, logged);
+        }
+
+        return row;
     }
 
-    public IReadOnlyList<JsonObject> List(Guid workspaceId, string? type, string? source, int limit)
+    /// <summary>Rows newest first: <paramref name="type"/> exact, <paramref name="fromCanvas"/> true ⇒ no source, false ⇒ a source.</summary>
+    public IReadOnlyList<JsonObject> List(Guid workspaceId, string? type, bool? fromCanvas, int limit) =>
+        Select(workspaceId, r => (type is null || r.ActivityType == type) && (fromCanvas is null || (r.SourceId is null) == fromCanvas), limit);
+
+    /// <summary>The matching rows as JSON, newest first.</summary>
+    public IReadOnlyList<JsonObject> Select(Guid workspaceId, Func<ActivityRow, bool> match, int limit)
     {
         if (!_rows.TryGetValue(workspaceId, out var list))
         {
@@ -48,8 +139,47 @@ public sealed class ActivityLog(TimeProvider time)
 
         lock (list)
         {
-            return list.Where(r => (type is null || (string?)r["activity_type"] == type) && (source is null || (string?)r["source"] == source))
-                .Take(limit).Select(r => (JsonObject)r.DeepClone()).ToArray();
+            return [.. list.Where(match).Take(limit).Select(r => r.ToJson())];
+        }
+    }
+
+    /// <summary>Changes every matching row under the log's lock; returns how many matched.</summary>
+    public int Update(Guid workspaceId, Func<ActivityRow, bool> match, Action<ActivityRow> change)
+    {
+        if (!_rows.TryGetValue(workspaceId, out var list))
+        {
+            return 0;
+        }
+
+        lock (list)
+        {
+            var count = 0;
+            foreach (var row in list.Where(match))
+            {
+                change(row);
+                count++;
+            }
+
+            return count;
+        }
+    }
+
+    public int Remove(Guid workspaceId, Func<ActivityRow, bool> match)
+    {
+        if (!_rows.TryGetValue(workspaceId, out var list))
+        {
+            return 0;
+        }
+
+        lock (list)
+        {
+            var doomed = list.Where(match).ToArray();
+            foreach (var row in doomed)
+            {
+                list.Remove(row);
+            }
+
+            return doomed.Length;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Molecule.PlatformEmulator.Auth;
+using Molecule.PlatformEmulator.Chat;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Instructions;
 using Molecule.PlatformEmulator.Memories;
@@ -28,6 +29,7 @@ public static class WorkspaceEndpoints
         scoped.MapGet("/state", GetState).RequireOwnTokenOnceIssued();
         scoped.MapTokens();
         scoped.MapActivity();
+        scoped.MapChat();
         scoped.MapMemories();
         scoped.MapSecrets();
         scoped.MapResolvedInstructions();

@@ -243,15 +243,3 @@ public sealed class ActivityRequest : IRequestBody<ActivityRequest>
             : ContractError.BadRequest("invalid activity_type, must be one of: a2a_send, a2a_receive, task_update, agent_log, skill_promotion, memory_write, error");
     }
 }
-
-/// <summary><c>POST /workspaces/{id}/notify</c>.</summary>
-public sealed record NotifyRequest : IRequestBody<NotifyRequest>
-{
-    public string? Message { get; init; }
-
-    public static JsonTypeInfo<NotifyRequest> JsonType => EmulatorJson.Default.NotifyRequest;
-
-    public static string InvalidBody => "invalid request body";
-
-    public ContractError? Validate(EmulatorOptions options) => Message is null ? ContractError.BadRequest(InvalidBody) : null;
-}

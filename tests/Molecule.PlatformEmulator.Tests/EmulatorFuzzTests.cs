@@ -50,7 +50,7 @@ public sealed class EmulatorFuzzTests(FuzzEmulatorFactory factory) : IClassFixtu
         ("GET", "/workspaces/{ID}/delegations", null),
         ("POST", "/workspaces/{ID}/activity", """{"activity_type":"a2a_send","summary":"s","status":"ok","source_id":"{ID}","target_id":"{ID}","request_body":{"a":1},"response_body":{},"duration_ms":5,"error_detail":""}"""),
         ("GET", "/workspaces/{ID}/activity?type=a2a_send&limit=5", null),
-        ("POST", "/workspaces/{ID}/notify", """{"message":"hi","attachments":[{"name":"a.txt","url":"http://127.0.0.1:1/a","mime_type":"text/plain","size":3}]}"""),
+        ("POST", "/workspaces/{ID}/notify", """{"message":"hi","attachments":[{"uri":"workspace:/workspace/a.txt","name":"a.txt","mimeType":"text/plain","size":3}]}"""),
         ("GET", "/workspaces/{ID}/instructions/resolve", null),
         ("GET", "/admin/workspaces/{ID}/test-token", null),
         ("GET", "/events", null),
