@@ -38,13 +38,20 @@ public static partial class EmulatorServices
         builder.Services.AddEmulatorStore<Secrets.SecretStore>();
         builder.Services.AddEmulatorStore<Instructions.InstructionStore>();
         builder.Services.AddEmulatorStore<Chat.ChatFileStore>();
+        builder.Services.AddEmulatorStore<Approvals.ApprovalStore>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in Microsoft.Extensions.Http.Resilience 10.11.0
         builder.Services.AddHttpClient(Proxy.A2AQueue.HttpClientName, client => client.Timeout = TimeSpan.FromMinutes(5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
             .RemoveAllResilienceHandlers();   // the queue counts its own attempts
+        builder.Services.AddSingleton<Proxy.PlatformA2A>();
+        builder.Services.AddHttpClient(Proxy.PlatformA2A.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)   // bounded by each caller's deadline
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+        builder.Services.AddSingleton<Delegations.DelegationService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Delegations.DelegationService>());
         builder.Services.AddSingleton<Registry.UrlPolicy>();
         builder.Services.AddHostedService<LivenessMonitor>();
         builder.Services.AddHttpForwarder();

@@ -1,4 +1,5 @@
 using Molecule.PlatformEmulator;
+using Molecule.PlatformEmulator.Approvals;
 using Molecule.PlatformEmulator.Canvas;
 using Molecule.PlatformEmulator.Emulator;
 using Molecule.PlatformEmulator.Events;
@@ -28,6 +29,7 @@ try
     app.MapMemoryAdmin();                // /admin/memories/export, /import
     app.MapGlobalSecrets();              // /settings/secrets, /admin/secrets
     app.MapInstructions();               // /instructions
+    app.MapPendingApprovals();           // /approvals/pending
     app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
     app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
 

@@ -88,6 +88,23 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(Chat.Attachment))]
 [JsonSerializable(typeof(Chat.Attachment[]))]
 [JsonSerializable(typeof(Chat.UploadAnswer))]
+// Delegations
+[JsonSerializable(typeof(Delegations.DelegateRequest))]
+[JsonSerializable(typeof(Delegations.RecordDelegationRequest))]
+[JsonSerializable(typeof(Delegations.UpdateDelegationRequest))]
+[JsonSerializable(typeof(Delegations.DelegatedAnswer))]
+[JsonSerializable(typeof(Delegations.IdempotentDelegation))]
+[JsonSerializable(typeof(Delegations.DelegationStatusAnswer))]
+[JsonSerializable(typeof(IReadOnlyList<Delegations.DelegationEntry>))]
+[JsonSerializable(typeof(ErrorText))]
+[JsonSerializable(typeof(string))]
+// Approvals
+[JsonSerializable(typeof(Approvals.RequestApprovalRequest))]
+[JsonSerializable(typeof(Approvals.DecideApprovalRequest))]
+[JsonSerializable(typeof(Approvals.ApprovalCreated))]
+[JsonSerializable(typeof(Approvals.ApprovalDecided))]
+[JsonSerializable(typeof(Approvals.ApprovalEntry[]))]
+[JsonSerializable(typeof(Approvals.PendingApproval[]))]
 internal sealed partial class EmulatorJson : JsonSerializerContext;
 
 /// <summary>The many answers that are only <c>{"status":"…"}</c>.</summary>

@@ -23,7 +23,7 @@ public sealed partial class A2AQueue(IHttpClientFactory clients, ILogger<A2AQueu
     private readonly ConcurrentDictionary<Guid, WorkspaceQueue> _queues = new();
 
     /// <summary>Queues a call; returns the item and the queue depth, or null when the workspace's queue is full.</summary>
-    public (QueuedCall Call, int Depth)? Enqueue(Guid workspaceId, byte[] body, string method, string? messageId)
+    public (QueuedCall Call, int Depth)? Enqueue(Guid workspaceId, byte[] body, string method, string? messageId, Guid? caller = null)
     {
         var queue = _queues.GetOrAdd(workspaceId, _ => new WorkspaceQueue());
         lock (queue.Gate)
@@ -38,11 +38,14 @@ public sealed partial class A2AQueue(IHttpClientFactory clients, ILogger<A2AQueu
                 return null;
             }
 
-            var call = new QueuedCall(Guid.NewGuid(), workspaceId, body, method, messageId);
+            var call = new QueuedCall(Guid.NewGuid(), workspaceId, body, method, messageId) { Caller = caller };
             queue.Items.AddLast(call);
             return (call, queue.Items.Count);
         }
     }
+
+    /// <summary>Raised after a queued call is delivered, with the agent's answer (the delegations stitch their results from it).</summary>
+    public event Action<QueuedCall, byte[]>? Delivered;
 
     public int Depth(Guid workspaceId) => _queues.TryGetValue(workspaceId, out var queue) ? queue.Count : 0;
 
@@ -75,17 +78,28 @@ public sealed partial class A2AQueue(IHttpClientFactory clients, ILogger<A2AQueu
     private async Task DispatchAsync(WorkspaceQueue queue, QueuedCall call, string url)
     {
         var delivered = false;
+        byte[] answer = [];
         try
         {
             using var content = new ByteArrayContent(call.Body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await clients.CreateClient(HttpClientName).PostAsync(url, content).ConfigureAwait(false);
             delivered = response.IsSuccessStatusCode;
+            if (delivered)
+            {
+                answer = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            }
+
             LogDispatched(logger, call.Id, call.WorkspaceId, (int)response.StatusCode);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             LogDispatchFailed(logger, call.Id, call.WorkspaceId, ex.Message);
+        }
+
+        if (delivered)
+        {
+            Delivered?.Invoke(call, answer);
         }
 
         lock (queue.Gate)
@@ -150,4 +164,7 @@ public sealed class QueuedCall(Guid id, Guid workspaceId, byte[] body, string me
     public string? MessageId { get; } = messageId;
 
     public int Attempts { get; set; }
+
+    /// <summary>The workspace that made the call; null for the canvas.</summary>
+    public Guid? Caller { get; init; }
 }

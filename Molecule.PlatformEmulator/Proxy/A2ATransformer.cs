@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
@@ -60,21 +59,17 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
         }
 
         AgentStatus = (int)proxyResponse.StatusCode;
-        string? text = null;
+        byte[] bytes;
         try
         {
-            var bytes = await proxyResponse.Content.ReadAsByteArrayAsync(cancellationToken);
-            using var document = JsonDocument.Parse(bytes);
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String)
-            {
-                text = e.GetString();
-            }
+            bytes = await proxyResponse.Content.ReadAsByteArrayAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            bytes = [];
         }
 
-        AgentError = text ?? (ReasonPhrase(AgentStatus) is { Length: > 0 } phrase ? phrase : $"HTTP {AgentStatus}");
+        AgentError = AgentErrors.Text(AgentStatus, bytes);
         if (proxyResponse.Headers.RetryAfter is { } retryAfter)
         {
             httpContext.Response.Headers.RetryAfter = retryAfter.ToString();
@@ -82,8 +77,6 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
 
         return false;
     }
-
-    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 
     private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
     {

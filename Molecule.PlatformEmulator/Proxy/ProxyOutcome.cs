@@ -22,7 +22,7 @@ internal static partial class ProxyOutcome
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             var busy = error is ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled or ForwarderError.ResponseBodyCanceled ||
-                       deadlinePassed || IsBusyClass(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+                       deadlinePassed || AgentErrors.IsBusyClass(context.Features.Get<IForwarderErrorFeature>()?.Exception);
             if (!busy)
             {
                 await ContractError.BadGateway("failed to reach workspace agent").ExecuteAsync(context);
@@ -124,28 +124,6 @@ internal static partial class ProxyOutcome
     {
         context.Response.Headers.RetryAfter = "30";
         return TypedResults.Json(answer, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
-    }
-
-    /// <summary>
-    /// Busy class per the contract: the agent accepted the connection but gave no answer (EOF or reset before a
-    /// response). A refused connection, DNS or TLS failure is "unreachable" (502) instead.
-    /// </summary>
-    private static bool IsBusyClass(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                    return true;
-                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
-                    return false;
-                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted }:
-                    return true;
-            }
-        }
-
-        return false;
     }
 
     [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "A2A stream to workspace {WorkspaceId} ended early: {Error}")]

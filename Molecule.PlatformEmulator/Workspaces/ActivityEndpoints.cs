@@ -16,7 +16,6 @@ public static class ActivityEndpoints
     {
         scoped.MapPost("/activity", PostActivity).WithRequestBody();
         scoped.MapGet("/activity", ListActivity);
-        scoped.MapGet("/delegations", () => TypedResults.Ok(new JsonArray()));
         return scoped;
     }
 

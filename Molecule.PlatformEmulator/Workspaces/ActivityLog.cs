@@ -34,6 +34,17 @@ public sealed class ActivityRow
 
     public JsonNode? ToolTrace { get; init; }
 
+    /// <summary>A delegation request row's idempotency key (a column of its own, not in the activity answer).</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>A delegation's id, for rows that carry one in a body (<c>request_body</c>, else <c>response_body</c>).</summary>
+    public string? DelegationId =>
+        (RequestBody as JsonObject)?["delegation_id"] is JsonValue request && request.TryGetValue<string>(out var fromRequest) && fromRequest.Length > 0
+            ? fromRequest
+            : (ResponseBody as JsonObject)?["delegation_id"] is JsonValue response && response.TryGetValue<string>(out var fromResponse) && fromResponse.Length > 0
+                ? fromResponse
+                : null;
+
     internal Guid WorkspaceId { get; set; }
 
     internal DateTimeOffset CreatedAt { get; set; }
@@ -140,6 +151,20 @@ public sealed class ActivityLog(TimeProvider time, EventBus events) : IEmulatorS
         lock (list)
         {
             return [.. list.Where(match).Take(limit).Select(r => r.ToJson())];
+        }
+    }
+
+    /// <summary>A projection of the matching rows, newest first, taken under the log's lock.</summary>
+    public IReadOnlyList<T> Project<T>(Guid workspaceId, Func<ActivityRow, bool> match, int limit, Func<ActivityRow, T> project)
+    {
+        if (!_rows.TryGetValue(workspaceId, out var list))
+        {
+            return [];
+        }
+
+        lock (list)
+        {
+            return [.. list.Where(match).Take(limit).Select(project)];
         }
     }
 

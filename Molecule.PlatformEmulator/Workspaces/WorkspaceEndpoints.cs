@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Molecule.PlatformEmulator.Approvals;
 using Molecule.PlatformEmulator.Auth;
 using Molecule.PlatformEmulator.Chat;
+using Molecule.PlatformEmulator.Delegations;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Instructions;
 using Molecule.PlatformEmulator.Memories;
@@ -30,6 +32,8 @@ public static class WorkspaceEndpoints
         scoped.MapTokens();
         scoped.MapActivity();
         scoped.MapChat();
+        scoped.MapDelegations();
+        scoped.MapApprovals();
         scoped.MapMemories();
         scoped.MapSecrets();
         scoped.MapResolvedInstructions();

@@ -1,0 +1,330 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Proxy;
+using Molecule.PlatformEmulator.Workspaces;
+
+namespace Molecule.PlatformEmulator.Delegations;
+
+/// <summary>
+/// Delegations (supplement §4): the <c>delegate</c> row and its outcome rows in the source's activity, the
+/// <c>DELEGATION_*</c> events, and the background call through the proxy's internal path as the source. Results of
+/// delegations the busy queue delivered later are stitched back into the source's rows.
+/// </summary>
+public sealed partial class DelegationService : BackgroundService
+{
+    public const string Delegation = "delegation";
+    public const string RequestMethod = "delegate";
+    public const string ResultMethod = "delegate_result";
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(8);
+
+    private readonly ActivityLog _activity;
+    private readonly EventBus _events;
+    private readonly PlatformA2A _a2a;
+    private readonly EmulatorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DelegationService> _logger;
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly Lock _gate = new();
+
+    public DelegationService(ActivityLog activity, EventBus events, PlatformA2A a2a, A2AQueue queue, EmulatorOptions options, TimeProvider time,
+        ILogger<DelegationService> logger)
+    {
+        (_activity, _events, _a2a, _options, _time, _logger) = (activity, events, a2a, options, time, logger);
+        queue.Delivered += OnQueueDelivered;
+    }
+
+    /// <summary>Starts a delegation, or answers the idempotent hit of an earlier one with the same key (§4.1 steps 4-5).</summary>
+    public object Delegate(Guid source, DelegateRequest request)
+    {
+        var target = request.TargetId!;
+        var delegationId = Guid.NewGuid().ToString();
+        lock (_gate)
+        {
+            if (request.IdempotencyKey is { Length: > 0 } key)
+            {
+                var earlier = _activity.Project(source, r => r.Method == RequestMethod && r.IdempotencyKey == key, 1, r => (r.DelegationId, r.Status, r.TargetId))
+                    .FirstOrDefault();
+                if (earlier.DelegationId is not null && earlier.Status != "failed")
+                {
+                    return new IdempotentDelegation(earlier.DelegationId, IdempotentHit: true, earlier.Status, earlier.TargetId ?? target);
+                }
+
+                _activity.Remove(source, r => r.Method == RequestMethod && r.IdempotencyKey == key);   // a failed one is retried as new
+            }
+
+            _activity.Add(source, new ActivityRow
+            {
+                ActivityType = Delegation,
+                Method = RequestMethod,
+                SourceId = source,
+                TargetId = target,
+                Summary = $"Delegating to {target}",
+                RequestBody = new JsonObject { ["task"] = request.Task, ["delegation_id"] = delegationId },
+                Status = "pending",
+                IdempotencyKey = request.IdempotencyKey is { Length: > 0 } ? request.IdempotencyKey : null,
+            }, broadcast: false);
+        }
+
+        _work.Writer.TryWrite(new Work(source, target, request.Task!, delegationId));
+        _events.Publish("DELEGATION_SENT", source, new JsonObject
+        {
+            ["delegation_id"] = delegationId,
+            ["target_id"] = target,
+            ["task_preview"] = DelegationText.Truncate(request.Task!, 100),
+        });
+        return new DelegatedAnswer(delegationId, "delegated", target);
+    }
+
+    /// <summary>§4.3: records a delegation the agent sent itself; nothing is sent to the target.</summary>
+    public void Record(Guid source, RecordDelegationRequest request)
+    {
+        _activity.Add(source, new ActivityRow
+        {
+            ActivityType = Delegation,
+            Method = RequestMethod,
+            SourceId = source,
+            TargetId = request.TargetId,
+            Summary = $"Delegating to {request.TargetId}",
+            RequestBody = new JsonObject { ["task"] = request.Task, ["delegation_id"] = request.DelegationId },
+            Status = "dispatched",
+        }, broadcast: false);
+        _events.Publish("DELEGATION_SENT", source, new JsonObject
+        {
+            ["delegation_id"] = request.DelegationId,
+            ["target_id"] = request.TargetId,
+            ["task_preview"] = DelegationText.Truncate(request.Task!, 100),
+        });
+    }
+
+    /// <summary>§4.4: the agent reports the outcome of a delegation it recorded.</summary>
+    public void Update(Guid source, string delegationId, UpdateDelegationRequest request)
+    {
+        _activity.Update(source, r => r.Method == RequestMethod && r.DelegationId == delegationId, r =>
+        {
+            r.Status = request.Status!;
+            if (!string.IsNullOrEmpty(request.Error))
+            {
+                r.ErrorDetail = request.Error;
+            }
+        });
+
+        if (request.Status == "completed")
+        {
+            var preview = request.ResponsePreview ?? "";
+            _activity.Add(source, new ActivityRow
+            {
+                ActivityType = Delegation,
+                Method = ResultMethod,
+                SourceId = source,
+                Summary = $"Delegation completed ({DelegationText.Truncate(preview, 80)})",
+                ResponseBody = new JsonObject { ["text"] = preview, ["delegation_id"] = delegationId },
+                Status = "completed",
+            }, broadcast: false);
+            _events.Publish("DELEGATION_COMPLETE", source, new JsonObject { ["delegation_id"] = delegationId, ["response_preview"] = preview });
+        }
+        else
+        {
+            _events.Publish("DELEGATION_FAILED", source, new JsonObject { ["delegation_id"] = delegationId, ["error"] = request.Error ?? "" });
+        }
+    }
+
+    /// <summary>§4.2: the request rows and their outcome rows, newest first, at most 50.</summary>
+    public IReadOnlyList<DelegationEntry> List(Guid workspaceId) =>
+        _activity.Project(workspaceId, r => r.ActivityType == Delegation && r.Method is RequestMethod or ResultMethod, 50, r => new DelegationEntry(
+            r.Id.ToString(), Delegation, r.SourceId?.ToString() ?? "", r.TargetId ?? "", r.Summary, r.Status, Infrastructure.Contract.Timestamp(r.CreatedAt),
+            r.DelegationId, string.IsNullOrEmpty(r.ErrorDetail) ? null : r.ErrorDetail, Preview(r.ResponseBody)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var work in _work.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var run = RunAsync(work, stoppingToken);
+                _running[run] = 0;
+                _ = run.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(_running.Keys).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Work work, CancellationToken stopping)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(Deadline, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+            SetStatus(work, "dispatched");
+            _events.Publish("DELEGATION_STATUS", work.Source, new JsonObject { ["delegation_id"] = work.DelegationId, ["target_id"] = work.Target, ["status"] = "dispatched" });
+
+            var body = Encoding.UTF8.GetBytes(new JsonObject
+            {
+                ["method"] = "message/send",
+                ["params"] = new JsonObject
+                {
+                    ["message"] = new JsonObject
+                    {
+                        ["role"] = "user",
+                        ["messageId"] = work.DelegationId,
+                        ["parts"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = work.Task }),
+                        ["metadata"] = new JsonObject { ["delegation_id"] = work.DelegationId },
+                    },
+                },
+            }.ToJsonString(Infrastructure.Contract.WireOptions));
+
+            var result = await _a2a.SendAsync(work.Source, work.Target, body, linked.Token).ConfigureAwait(false);
+            if (!result.Succeeded && !result.Queued && (result.Status == 502 || (result.Status == 503 && IsRestarting(result.Body))))
+            {
+                await Task.Delay(RetryDelay, _time, linked.Token).ConfigureAwait(false);
+                result = await _a2a.SendAsync(work.Source, work.Target, body, linked.Token).ConfigureAwait(false);
+            }
+
+            Complete(work, result);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            Complete(work, new PlatformA2AResult(504, [], "delegation timed out"));
+        }
+        catch (OperationCanceledException)
+        {
+            // The emulator is stopping: the delegation stays where it got to, as on a platform restart.
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
+        {
+            Complete(work, new PlatformA2AResult(502, [], ex.Message));
+        }
+    }
+
+    private void Complete(Work work, PlatformA2AResult result)
+    {
+        if (result.Queued)
+        {
+            SetStatus(work, "queued");
+            AddResult(work, "Delegation queued — target at capacity", "queued", new JsonObject { ["delegation_id"] = work.DelegationId, ["queued"] = true }, null);
+            _events.Publish("DELEGATION_STATUS", work.Source, new JsonObject { ["delegation_id"] = work.DelegationId, ["target_id"] = work.Target, ["status"] = "queued" });
+            return;
+        }
+
+        if (!result.Succeeded)
+        {
+            var error = result.Error ?? $"HTTP {result.Status}";
+            _activity.Update(work.Source, r => r.Method == RequestMethod && r.DelegationId == work.DelegationId, r => (r.Status, r.ErrorDetail) = ("failed", error));
+            AddResult(work, "Delegation failed", "failed", null, error);
+            _events.Publish("DELEGATION_FAILED", work.Source, new JsonObject { ["delegation_id"] = work.DelegationId, ["target_id"] = work.Target, ["error"] = error });
+            LogFailed(_logger, work.DelegationId, work.Target, result.Status);
+            return;
+        }
+
+        var text = DelegationText.AnswerText(result.Body);
+        SetStatus(work, "completed");
+        AddResult(work, $"Delegation completed ({DelegationText.Truncate(text, 80)})", "completed", new JsonObject { ["text"] = text, ["delegation_id"] = work.DelegationId }, null);
+        _events.Publish("DELEGATION_COMPLETE", work.Source, new JsonObject
+        {
+            ["delegation_id"] = work.DelegationId,
+            ["target_id"] = work.Target,
+            ["response_preview"] = DelegationText.Truncate(text, 200),
+        });
+    }
+
+    /// <summary>A queued delegation the target's heartbeat delivered: its queued result row becomes the completed one (§4.1).</summary>
+    private void OnQueueDelivered(QueuedCall call, byte[] answer)
+    {
+        if (call.Caller is not { } source || DelegationIdOf(call.Body) is not { } delegationId)
+        {
+            return;   // a plain peer call: nothing to stitch
+        }
+
+        var target = call.WorkspaceId.ToString();
+        var text = DelegationText.AnswerText(answer);
+        _activity.Update(source, r => r.Method == ResultMethod && r.TargetId == target && r.DelegationId == delegationId, r =>
+        {
+            r.Status = "completed";
+            r.Summary = $"Delegation completed ({DelegationText.Truncate(text, 80)})";
+            r.ResponseBody = new JsonObject { ["text"] = text, ["delegation_id"] = delegationId };
+        });
+        if (!_options.Strict)
+        {
+            // The real platform leaves the request row queued for ever; the emulator completes it with its result.
+            _activity.Update(source, r => r.Method == RequestMethod && r.DelegationId == delegationId, r => r.Status = "completed");
+        }
+
+        _events.Publish("DELEGATION_COMPLETE", source, new JsonObject
+        {
+            ["delegation_id"] = delegationId,
+            ["target_id"] = target,
+            ["response_preview"] = DelegationText.Truncate(text, 200),
+            ["via"] = "queue_drain",
+        });
+    }
+
+    private void SetStatus(Work work, string status) =>
+        _activity.Update(work.Source, r => r.Method == RequestMethod && r.DelegationId == work.DelegationId, r => r.Status = status);
+
+    private void AddResult(Work work, string summary, string status, JsonObject? response, string? error) =>
+        _activity.Add(work.Source, new ActivityRow
+        {
+            ActivityType = Delegation,
+            Method = ResultMethod,
+            SourceId = work.Source,
+            TargetId = work.Target,
+            Summary = summary,
+            ResponseBody = response,
+            Status = status,
+            ErrorDetail = error,
+        }, broadcast: false);
+
+    private static string? Preview(JsonNode? response) => response switch
+    {
+        null => null,
+        JsonObject obj when obj["text"] is JsonValue value && value.TryGetValue<string>(out var text) => text.Length == 0 ? null : DelegationText.Truncate(text, 300),
+        _ => DelegationText.Truncate(DelegationText.Jsonb(response), 300),
+    };
+
+    private static bool IsRestarting(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("restarting", out var restarting) &&
+                   restarting.ValueKind == JsonValueKind.True;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string? DelegationIdOf(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object &&
+                   p.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object &&
+                   m.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+                   metadata.TryGetProperty("delegation_id", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "Delegation {DelegationId} to {Target} failed: HTTP {Status}")]
+    private static partial void LogFailed(ILogger logger, string delegationId, string target, int status);
+
+    private sealed record Work(Guid Source, string Target, string Task, string DelegationId);
+}
