@@ -36,6 +36,12 @@ public sealed class EmulatorOptions
 
     public bool TestHooks { get; init; } = true;
 
+    /// <summary>
+    /// Whether the MCP bridge offers <c>send_message_to_user</c> (<c>MOLECULE_MCP_ALLOW_SEND_MESSAGE</c>): on under
+    /// Compatible so agents can reach the user, off under Strict as on the real platform; an explicit setting wins.
+    /// </summary>
+    public bool McpAllowSendMessage { get; init; } = true;
+
     /// <summary><c>Local</c> (default): http/https + host, no DNS, link-local/metadata literals refused; <c>Strict</c>: the real rules (<see cref="Registry.UrlPolicy"/>).</summary>
     public string UrlSafety { get; init; } = "Local";
 
@@ -112,6 +118,9 @@ public sealed class EmulatorOptions
             ProvisionTimeout = Seconds(configuration, "PROVISION_TIMEOUT_SECONDS", 600),
             A2AIdleTimeout = Seconds(configuration, "A2A_IDLE_TIMEOUT_SECONDS", 300),
             TestHooks = !string.Equals(configuration["Emulator:TestHooks"], "false", StringComparison.OrdinalIgnoreCase),
+            McpAllowSendMessage = configuration["MOLECULE_MCP_ALLOW_SEND_MESSAGE"] is { Length: > 0 } allow
+                ? string.Equals(allow, "true", StringComparison.OrdinalIgnoreCase)
+                : !strict,
             UrlSafety = configuration["Emulator:UrlSafety"] switch
             {
                 null or "" => strict ? "Strict" : "Local",

@@ -38,6 +38,9 @@ public static partial class EmulatorServices
         builder.Services.AddEmulatorStore<Secrets.SecretStore>();
         builder.Services.AddEmulatorStore<Instructions.InstructionStore>();
         builder.Services.AddEmulatorStore<Chat.ChatFileStore>();
+        builder.Services.AddSingleton<Chat.UserMessages>();
+        builder.Services.AddSingleton<Mcp.McpRateLimiter>();
+        builder.Services.AddSingleton<Mcp.McpTools>();
         builder.Services.AddEmulatorStore<Approvals.ApprovalStore>();
         builder.Services.AddSingleton<FaultStore>();
         builder.Services.AddSingleton<Proxy.A2AQueue>();

@@ -1,12 +1,9 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
 using Molecule.PlatformEmulator.Auth;
-using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
-using Molecule.PlatformEmulator.Workspaces;
 
 namespace Molecule.PlatformEmulator.Chat;
 
@@ -34,8 +31,7 @@ public static class ChatEndpoints
         return group;
     }
 
-    private static Results<Ok<StatusAnswer>, ContractError> Notify(Body<NotifyRequest> body, HttpContext context, PlatformState state, EventBus events,
-        ActivityLog activity)
+    private static Results<Ok<StatusAnswer>, ContractError> Notify(Body<NotifyRequest> body, HttpContext context, PlatformState state, UserMessages messages)
     {
         var id = context.WorkspaceId();
         if (state.Find(id) is not { } row || row.Status == WorkspaceStatus.Removed)
@@ -43,34 +39,7 @@ public static class ChatEndpoints
             return ContractError.NotFound("workspace not found");
         }
 
-        var request = body.Value;
-        var attachments = request.Attachments?.Select(a => a! with { MimeType = string.IsNullOrEmpty(a.MimeType) ? null : a.MimeType, Size = a.Size is > 0 ? a.Size : null })
-            .ToArray() ?? [];
-        var payload = new JsonObject { ["message"] = request.Message, ["workspace_id"] = id.ToString(), ["name"] = row.Name };
-        if (attachments.Length > 0)
-        {
-            payload["attachments"] = System.Text.Json.JsonSerializer.SerializeToNode(attachments, EmulatorJson.Default.AttachmentArray);
-        }
-
-        events.Publish("AGENT_MESSAGE", id, payload);
-
-        var response = new JsonObject { ["result"] = request.Message };
-        if (attachments.Length > 0)
-        {
-            response["parts"] = new JsonArray([.. attachments.Select(a => (JsonNode)new JsonObject
-            {
-                ["kind"] = "file",
-                ["file"] = System.Text.Json.JsonSerializer.SerializeToNode(a, EmulatorJson.Default.Attachment),
-            })]);
-        }
-
-        activity.Add(id, new ActivityRow
-        {
-            ActivityType = "a2a_receive",
-            Method = "notify",
-            Summary = "Agent message: " + FirstBytes(request.Message!, 80),
-            ResponseBody = response,
-        }, broadcast: false);   // a direct insert: no ACTIVITY_LOGGED
+        messages.Send(row, body.Value.Message!, body.Value.Attachments?.Select(a => a!).ToArray() ?? [], writeActivity: true);
         return TypedResults.Ok(new StatusAnswer("sent"));
     }
 
@@ -203,12 +172,5 @@ public static class ChatEndpoints
         }
 
         return $"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}";
-    }
-
-    /// <summary>The first <paramref name="count"/> UTF-8 bytes, with <c>…</c> when cut (a split character decodes as U+FFFD, as Go's encoder writes it).</summary>
-    private static string FirstBytes(string text, int count)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        return bytes.Length <= count ? text : Encoding.UTF8.GetString(bytes, 0, count) + "…";
     }
 }

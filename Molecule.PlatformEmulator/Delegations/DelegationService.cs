@@ -44,7 +44,7 @@ public sealed partial class DelegationService : BackgroundService
     public object Delegate(Guid source, DelegateRequest request)
     {
         var target = request.TargetId!;
-        var delegationId = Guid.NewGuid().ToString();
+        string delegationId;
         lock (_gate)
         {
             if (request.IdempotencyKey is { Length: > 0 } key)
@@ -59,27 +59,79 @@ public sealed partial class DelegationService : BackgroundService
                 _activity.Remove(source, r => r.Method == RequestMethod && r.IdempotencyKey == key);   // a failed one is retried as new
             }
 
-            _activity.Add(source, new ActivityRow
-            {
-                ActivityType = Delegation,
-                Method = RequestMethod,
-                SourceId = source,
-                TargetId = target,
-                Summary = $"Delegating to {target}",
-                RequestBody = new JsonObject { ["task"] = request.Task, ["delegation_id"] = delegationId },
-                Status = "pending",
-                IdempotencyKey = request.IdempotencyKey is { Length: > 0 } ? request.IdempotencyKey : null,
-            }, broadcast: false);
+            delegationId = Start(source, target, request.Task!, request.IdempotencyKey);
         }
 
         _work.Writer.TryWrite(new Work(source, target, request.Task!, delegationId));
+        return new DelegatedAnswer(delegationId, "delegated", target);
+    }
+
+    /// <summary>
+    /// A delegation whose caller waits for the answer (the MCP bridge's <c>delegate_task</c> under Compatible): the same
+    /// rows and events as <see cref="Delegate"/>, the call made at once, bounded by <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<PlatformA2AResult> DelegateAndWaitAsync(Guid source, string target, string task, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string delegationId;
+        lock (_gate)
+        {
+            delegationId = Start(source, target, task, idempotencyKey: null);
+        }
+
+        var work = new Work(source, target, task, delegationId);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        PlatformA2AResult result;
+        try
+        {
+            result = await SendAsync(work, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            result = new PlatformA2AResult(504, [], $"no answer within {timeout.TotalSeconds:0} s");
+        }
+
+        Complete(work, result);
+        return result;
+    }
+
+    /// <summary>The request row (pending) and <c>DELEGATION_SENT</c>; returns the new delegation's id.</summary>
+    private string Start(Guid source, string target, string task, string? idempotencyKey)
+    {
+        var delegationId = Guid.NewGuid().ToString();
+        _activity.Add(source, new ActivityRow
+        {
+            ActivityType = Delegation,
+            Method = RequestMethod,
+            SourceId = source,
+            TargetId = target,
+            Summary = $"Delegating to {target}",
+            RequestBody = new JsonObject { ["task"] = task, ["delegation_id"] = delegationId },
+            Status = "pending",
+            IdempotencyKey = idempotencyKey is { Length: > 0 } ? idempotencyKey : null,
+        }, broadcast: false);
         _events.Publish("DELEGATION_SENT", source, new JsonObject
         {
             ["delegation_id"] = delegationId,
             ["target_id"] = target,
-            ["task_preview"] = DelegationText.Truncate(request.Task!, 100),
+            ["task_preview"] = DelegationText.Truncate(task, 100),
         });
-        return new DelegatedAnswer(delegationId, "delegated", target);
+        return delegationId;
+    }
+
+    /// <summary>The newest request row of <paramref name="source"/> for <paramref name="delegationId"/> to <paramref name="target"/>, with its answer when it has one.</summary>
+    public (string Status, string? Error, string? Result)? Find(Guid source, string target, string delegationId)
+    {
+        var request = _activity.Project(source, r => r.Method == RequestMethod && r.TargetId == target && r.DelegationId == delegationId, 1,
+            r => (r.Status, r.ErrorDetail)).Select(r => ((string, string?)?)r).FirstOrDefault();
+        if (request is not { } found)
+        {
+            return null;
+        }
+
+        var answer = _activity.Project(source, r => r.Method == ResultMethod && r.Status == "completed" && r.DelegationId == delegationId, 1,
+            r => (r.ResponseBody as JsonObject)?["text"]?.GetValue<string>()).FirstOrDefault();
+        return (found.Item1, found.Item2, answer);
     }
 
     /// <summary>§4.3: records a delegation the agent sent itself; nothing is sent to the target.</summary>
@@ -165,32 +217,7 @@ public sealed partial class DelegationService : BackgroundService
         {
             using var deadline = new CancellationTokenSource(Deadline, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
-            SetStatus(work, "dispatched");
-            _events.Publish("DELEGATION_STATUS", work.Source, new JsonObject { ["delegation_id"] = work.DelegationId, ["target_id"] = work.Target, ["status"] = "dispatched" });
-
-            var body = Encoding.UTF8.GetBytes(new JsonObject
-            {
-                ["method"] = "message/send",
-                ["params"] = new JsonObject
-                {
-                    ["message"] = new JsonObject
-                    {
-                        ["role"] = "user",
-                        ["messageId"] = work.DelegationId,
-                        ["parts"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = work.Task }),
-                        ["metadata"] = new JsonObject { ["delegation_id"] = work.DelegationId },
-                    },
-                },
-            }.ToJsonString(Infrastructure.Contract.WireOptions));
-
-            var result = await _a2a.SendAsync(work.Source, work.Target, body, linked.Token).ConfigureAwait(false);
-            if (!result.Succeeded && !result.Queued && (result.Status == 502 || (result.Status == 503 && IsRestarting(result.Body))))
-            {
-                await Task.Delay(RetryDelay, _time, linked.Token).ConfigureAwait(false);
-                result = await _a2a.SendAsync(work.Source, work.Target, body, linked.Token).ConfigureAwait(false);
-            }
-
-            Complete(work, result);
+            Complete(work, await SendAsync(work, linked.Token).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
@@ -200,10 +227,36 @@ public sealed partial class DelegationService : BackgroundService
         {
             // The emulator is stopping: the delegation stays where it got to, as on a platform restart.
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
+    }
+
+    /// <summary>Dispatched, then the call as the source, retried once after 8 s when the target was restarting or unreachable.</summary>
+    private async Task<PlatformA2AResult> SendAsync(Work work, CancellationToken cancellationToken)
+    {
+        SetStatus(work, "dispatched");
+        _events.Publish("DELEGATION_STATUS", work.Source, new JsonObject { ["delegation_id"] = work.DelegationId, ["target_id"] = work.Target, ["status"] = "dispatched" });
+        var body = Encoding.UTF8.GetBytes(new JsonObject
         {
-            Complete(work, new PlatformA2AResult(502, [], ex.Message));
+            ["method"] = "message/send",
+            ["params"] = new JsonObject
+            {
+                ["message"] = new JsonObject
+                {
+                    ["role"] = "user",
+                    ["messageId"] = work.DelegationId,
+                    ["parts"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = work.Task }),
+                    ["metadata"] = new JsonObject { ["delegation_id"] = work.DelegationId },
+                },
+            },
+        }.ToJsonString(Infrastructure.Contract.WireOptions));
+
+        var result = await _a2a.SendAsync(work.Source, work.Target, body, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && !result.Queued && (result.Status == 502 || (result.Status == 503 && IsRestarting(result.Body))))
+        {
+            await Task.Delay(RetryDelay, _time, cancellationToken).ConfigureAwait(false);
+            result = await _a2a.SendAsync(work.Source, work.Target, body, cancellationToken).ConfigureAwait(false);
         }
+
+        return result;
     }
 
     private void Complete(Work work, PlatformA2AResult result)

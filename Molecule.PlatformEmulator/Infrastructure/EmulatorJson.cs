@@ -105,6 +105,7 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(Approvals.ApprovalDecided))]
 [JsonSerializable(typeof(Approvals.ApprovalEntry[]))]
 [JsonSerializable(typeof(Approvals.PendingApproval[]))]
+[JsonSerializable(typeof(Mcp.McpRateLimited))]
 internal sealed partial class EmulatorJson : JsonSerializerContext;
 
 /// <summary>The many answers that are only <c>{"status":"…"}</c>.</summary>

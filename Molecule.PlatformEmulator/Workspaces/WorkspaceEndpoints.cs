@@ -6,6 +6,7 @@ using Molecule.PlatformEmulator.Chat;
 using Molecule.PlatformEmulator.Delegations;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Instructions;
+using Molecule.PlatformEmulator.Mcp;
 using Molecule.PlatformEmulator.Memories;
 using Molecule.PlatformEmulator.Secrets;
 using Molecule.PlatformEmulator.State;
@@ -34,6 +35,7 @@ public static class WorkspaceEndpoints
         scoped.MapChat();
         scoped.MapDelegations();
         scoped.MapApprovals();
+        scoped.MapMcp();
         scoped.MapMemories();
         scoped.MapSecrets();
         scoped.MapResolvedInstructions();
