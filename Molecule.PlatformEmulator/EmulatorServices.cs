@@ -40,6 +40,8 @@ public static partial class EmulatorServices
         builder.Services.AddEmulatorStore<Chat.ChatFileStore>();
         builder.Services.AddSingleton<Chat.UserMessages>();
         builder.Services.AddSingleton<Mcp.McpRateLimiter>();
+        builder.Services.AddEmulatorStore<Lifecycle.WorkspaceConfigStore>();
+        builder.Services.AddEmulatorStore<Canvas.ViewportStore>();
         builder.Services.AddSingleton<Mcp.McpTools>();
         builder.Services.AddEmulatorStore<Approvals.ApprovalStore>();
         builder.Services.AddSingleton<FaultStore>();

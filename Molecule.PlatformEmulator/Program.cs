@@ -3,6 +3,7 @@ using Molecule.PlatformEmulator.Approvals;
 using Molecule.PlatformEmulator.Canvas;
 using Molecule.PlatformEmulator.Emulator;
 using Molecule.PlatformEmulator.Events;
+using Molecule.PlatformEmulator.Organisation;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Instructions;
 using Molecule.PlatformEmulator.Memories;
@@ -30,6 +31,9 @@ try
     app.MapGlobalSecrets();              // /settings/secrets, /admin/secrets
     app.MapInstructions();               // /instructions
     app.MapPendingApprovals();           // /approvals/pending
+    app.MapViewport();                   // /canvas/viewport
+    app.MapTemplates();                  // /templates, /org/templates
+    app.MapBundles();                    // /bundles/export, /bundles/import
     app.MapEmulatorHooks(app.Services.GetRequiredService<EmulatorOptions>());
     app.MapCanvas();                     // GET / : the live canvas (static assets embedded in the assembly)
 

@@ -22,6 +22,9 @@ public enum AuthTier
 
     /// <summary>The admin test-token route: the admin token itself, when test tokens are enabled.</summary>
     TestToken,
+
+    /// <summary>CanvasOrBearer (supplement §0): the admin token or any live workspace token, else an allowed canvas <c>Origin</c>.</summary>
+    CanvasOrBearer,
 }
 
 /// <summary>Endpoint metadata naming the route's <see cref="AuthTier"/>.</summary>
@@ -136,6 +139,16 @@ public static class AuthConventions
 
             return await next(context);
         });
+    }
+
+    /// <summary>CanvasOrBearer: no live token anywhere passes; a bearer must be the admin token or a live one; else an allowed Origin. No dev-mode pass.</summary>
+    public static TBuilder RequireCanvasOrBearer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new AuthTierMetadata(AuthTier.CanvasOrBearer));
+        return builder.AddEndpointFilter(static async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<PlatformAuth>().CanvasOrBearer(context.HttpContext) is { } denied
+                ? denied
+                : await next(context));
     }
 
     /// <summary>The admin test-token route: 404 unless test tokens are on, then the admin token itself when one is set.</summary>

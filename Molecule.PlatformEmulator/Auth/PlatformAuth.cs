@@ -42,6 +42,27 @@ public sealed class PlatformAuth(EmulatorOptions options, TokenRegistry tokens)
         return tokens.Find(bearer) is not null ? null : ContractError.Unauthorized("invalid admin auth token");
     }
 
+    /// <summary>CanvasOrBearer; under Compatible the emulator's own canvas (same origin as the request) is an allowed origin too.</summary>
+    public ContractError? CanvasOrBearer(HttpContext context)
+    {
+        if (!tokens.AnyLive)
+        {
+            return null;
+        }
+
+        if (Contract.Bearer(context.Request) is { } bearer)
+        {
+            return IsAdminToken(bearer) || tokens.Find(bearer) is not null ? null : ContractError.Unauthorized("invalid admin auth token");
+        }
+
+        var origin = Contract.Header(context.Request, "Origin");
+        var sameOrigin = !options.Strict && origin == $"{context.Request.Scheme}://{context.Request.Host}";
+        return origin.Length > 0 && (sameOrigin || options.CorsOrigins.Contains(origin, StringComparer.Ordinal) ||
+               origin is "http://localhost:3000" or "http://localhost:3001")
+            ? null
+            : ContractError.Unauthorized("admin auth required");
+    }
+
     /// <summary>WorkspaceAuth for a route scoped to <paramref name="id"/> (which may not even parse yet).</summary>
     public ContractError? Workspace(HttpContext context, Guid? id)
     {

@@ -106,6 +106,18 @@ namespace Molecule.PlatformEmulator.Infrastructure;
 [JsonSerializable(typeof(Approvals.ApprovalEntry[]))]
 [JsonSerializable(typeof(Approvals.PendingApproval[]))]
 [JsonSerializable(typeof(Mcp.McpRateLimited))]
+// Lifecycle
+[JsonSerializable(typeof(Lifecycle.RestartAnswer))]
+[JsonSerializable(typeof(Lifecycle.PauseAnswer))]
+[JsonSerializable(typeof(Lifecycle.ResumeAnswer))]
+[JsonSerializable(typeof(Lifecycle.BusyWorkspace))]
+[JsonSerializable(typeof(Lifecycle.ConfigAnswer))]
+[JsonSerializable(typeof(Canvas.Viewport))]
+// Organisation
+[JsonSerializable(typeof(Organisation.WorkspaceTemplate[]))]
+[JsonSerializable(typeof(Organisation.OrgTemplate[]))]
+[JsonSerializable(typeof(Organisation.Bundle))]
+[JsonSerializable(typeof(Organisation.ImportedWorkspace))]
 internal sealed partial class EmulatorJson : JsonSerializerContext;
 
 /// <summary>The many answers that are only <c>{"status":"…"}</c>.</summary>

@@ -6,6 +6,7 @@ using Molecule.PlatformEmulator.Chat;
 using Molecule.PlatformEmulator.Delegations;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.Instructions;
+using Molecule.PlatformEmulator.Lifecycle;
 using Molecule.PlatformEmulator.Mcp;
 using Molecule.PlatformEmulator.Memories;
 using Molecule.PlatformEmulator.Secrets;
@@ -36,6 +37,7 @@ public static class WorkspaceEndpoints
         scoped.MapDelegations();
         scoped.MapApprovals();
         scoped.MapMcp();
+        scoped.MapLifecycle();
         scoped.MapMemories();
         scoped.MapSecrets();
         scoped.MapResolvedInstructions();
