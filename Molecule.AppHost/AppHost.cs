@@ -7,7 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 MoleculeSettings settings;
 try
 {
-    settings = MoleculeSettings.From(builder.Configuration);
+    settings = MoleculeSettings.From(builder.Configuration, builder.AppHostDirectory);
 }
 catch (InvalidOperationException ex)
 {
@@ -36,6 +36,12 @@ var platform = builder.AddProject<Projects.Molecule_PlatformEmulator>(ResourceNa
     .WithEnvironment("REMOTE_LIVENESS_STALE_AFTER", Seconds(settings.ExternalStaleAfter))
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Canvas");   // GET / is the emulator's live canvas
+
+if (settings.DataDir is { } dataDir)
+{
+    // State survives AppHost restarts; the Reset command below clears it.
+    platform.WithEnvironment("Emulator__DataDir", dataDir);
+}
 
 for (var i = 0; i < settings.Workspaces; i++)
 {

@@ -20,15 +20,22 @@ public sealed record MoleculeSettings(
     TimeSpan SweepInterval,
     TimeSpan ExternalStaleAfter,
     string ConfigsRoot,
-    bool Sample = false)
+    bool Sample = false,
+    string? DataDir = null)
 {
     /// <summary>The id the sample agent (samples/Summarizer) has on the emulator.</summary>
     public const string SampleWorkspaceId = "5f1b7c9e-2d4a-4c8b-9e6f-0000000000aa";
 
     public static readonly Guid DefaultWorkspaceId = Guid.Parse("5f1b7c9e-2d4a-4c8b-9e6f-000000000001");
 
-    public static MoleculeSettings From(IConfiguration configuration)
+    /// <param name="configuration">The AppHost's configuration.</param>
+    /// <param name="appHostDirectory">
+    /// Where the AppHost's own state lives by default (<c>.molecule/</c> under it): the emulator's data folder and the
+    /// workspaces' config folders, kept together so a workspace's token and the platform's record of it survive together.
+    /// </param>
+    public static MoleculeSettings From(IConfiguration configuration, string? appHostDirectory = null)
     {
+        var state = appHostDirectory is null ? Path.Combine(Path.GetTempPath(), "molecule-aspire") : Path.Combine(appHostDirectory, ".molecule");
         var section = configuration.GetSection("Molecule");
         var mode = section["WorkspaceMode"] ?? "project";
         if (mode is not ("project" or "container"))
@@ -53,8 +60,10 @@ public sealed record MoleculeSettings(
             Duration(section, "LivenessTtl", TimeSpan.FromSeconds(180)),
             Duration(section, "SweepInterval", TimeSpan.FromSeconds(15)),
             Duration(section, "ExternalStaleAfter", TimeSpan.FromSeconds(90)),
-            section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(Path.GetTempPath(), "molecule-aspire", "configs"),
-            Bool(section, "Sample"));
+            section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(state, "configs"),
+            Bool(section, "Sample"),
+            // Molecule:DataDir="" keeps the emulator's state in memory only.
+            section["DataDir"] is { } dataDir ? (dataDir.Length == 0 ? null : dataDir) : appHostDirectory is null ? null : Path.Combine(state, "emulator"));
     }
 
     /// <summary>"registry/name:tag" into name and tag (tag "latest" when absent; a registry port is not a tag).</summary>

@@ -36,6 +36,12 @@ public sealed class EmulatorOptions
 
     public bool TestHooks { get; init; } = true;
 
+    /// <summary>Where state survives restarts (<c>Emulator:DataDir</c>); null keeps everything in memory only.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>How often changed state is saved to <see cref="DataDir"/> (<c>Emulator:Persistence:SnapshotSeconds</c>, default 2).</summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Whether the MCP bridge offers <c>send_message_to_user</c> (<c>MOLECULE_MCP_ALLOW_SEND_MESSAGE</c>): on under
     /// Compatible so agents can reach the user, off under Strict as on the real platform; an explicit setting wins.
@@ -118,6 +124,8 @@ public sealed class EmulatorOptions
             ProvisionTimeout = Seconds(configuration, "PROVISION_TIMEOUT_SECONDS", 600),
             A2AIdleTimeout = Seconds(configuration, "A2A_IDLE_TIMEOUT_SECONDS", 300),
             TestHooks = !string.Equals(configuration["Emulator:TestHooks"], "false", StringComparison.OrdinalIgnoreCase),
+            DataDir = configuration["Emulator:DataDir"] is { Length: > 0 } dataDir ? Path.GetFullPath(dataDir) : null,
+            SnapshotInterval = Seconds(configuration, "Emulator:Persistence:SnapshotSeconds", 2),
             McpAllowSendMessage = configuration["MOLECULE_MCP_ALLOW_SEND_MESSAGE"] is { Length: > 0 } allow
                 ? string.Equals(allow, "true", StringComparison.OrdinalIgnoreCase)
                 : !strict,

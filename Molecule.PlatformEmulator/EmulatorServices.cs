@@ -57,6 +57,8 @@ public static partial class EmulatorServices
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<Delegations.DelegationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Delegations.DelegationService>());
+        builder.Services.AddSingleton<Persistence.StateFolder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Persistence.StateFolder>());
         builder.Services.AddSingleton<Registry.UrlPolicy>();
         builder.Services.AddHostedService<LivenessMonitor>();
         builder.Services.AddHttpForwarder();
@@ -95,6 +97,7 @@ public static partial class EmulatorServices
         app.UseCors();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseMiddleware<FaultInjectionMiddleware>();
+        app.Services.GetRequiredService<Persistence.StateFolder>().Load();   // before the seeds, which skip what it restored
         app.Services.GetRequiredService<WorkspaceService>().ApplySeeds();
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app));
         return app;

@@ -83,6 +83,22 @@ public sealed class ApprovalStore : IEmulatorStore
         }
     }
 
+    public IReadOnlyList<Approval> All()
+    {
+        lock (_gate)
+        {
+            return [.. _rows];
+        }
+    }
+
+    public void Restore(IEnumerable<Approval> rows)
+    {
+        lock (_gate)
+        {
+            _rows.AddRange(rows);
+        }
+    }
+
     public void Clear()
     {
         lock (_gate)

@@ -14,6 +14,7 @@ public sealed record PlatformEvent(string Id, string Type, Guid WorkspaceId, Dat
     /// The live envelope <c>{"event","workspace_id","timestamp","payload"}</c>, serialised once, on first use: an event
     /// nobody is subscribed to (most heartbeats) is never serialised.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Envelope => _envelope ??= new JsonObject
     {
         ["event"] = Type,
@@ -102,6 +103,31 @@ public sealed class EventBus
         lock (_gate)
         {
             _persisted.Clear();
+        }
+    }
+
+    /// <summary>The persisted events, oldest first, for the data folder.</summary>
+    public IReadOnlyList<PlatformEvent> Persisted()
+    {
+        lock (_gate)
+        {
+            return [.. _persisted.Reverse()];
+        }
+    }
+
+    /// <summary>Puts back events a snapshot saved (oldest first); new events number on from the newest.</summary>
+    public void Restore(IEnumerable<PlatformEvent> events)
+    {
+        lock (_gate)
+        {
+            foreach (var platformEvent in events)
+            {
+                _persisted.AddFirst(platformEvent);
+                if (long.TryParse(platformEvent.Id, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
+                {
+                    _sequence = Math.Max(_sequence, sequence);
+                }
+            }
         }
     }
 

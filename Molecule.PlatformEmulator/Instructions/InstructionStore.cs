@@ -86,6 +86,26 @@ public sealed class InstructionStore : IEmulatorStore
         return text.ToString();
     }
 
+    public IReadOnlyList<Instruction> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _rows.Values.OrderBy(r => r.Order)];
+        }
+    }
+
+    public void Restore(IEnumerable<Instruction> rows)
+    {
+        lock (_gate)
+        {
+            foreach (var row in rows)
+            {
+                _rows[row.Id] = row;
+                _order = Math.Max(_order, row.Order);
+            }
+        }
+    }
+
     public void Clear()
     {
         lock (_gate)

@@ -36,4 +36,14 @@ public sealed class WorkspaceConfigStore : IEmulatorStore
     }
 
     public void Clear() => _configs.Clear();
+
+    public IReadOnlyDictionary<Guid, JsonObject> All() => _configs.ToDictionary(c => c.Key, c => Get(c.Key));
+
+    public void Restore(IReadOnlyDictionary<Guid, JsonObject> configs)
+    {
+        foreach (var (id, config) in configs)
+        {
+            _configs[id] = config;
+        }
+    }
 }

@@ -81,5 +81,20 @@ public sealed class KeyValueMemory : IEmulatorStore
 
     public void Clear() => _entries.Clear();
 
+    public IReadOnlyList<(Guid WorkspaceId, KeyValueEntry Entry)> All() =>
+        [.. _entries.SelectMany(w => { lock (w.Value) { return w.Value.Values.Select(e => (w.Key, e)).ToArray(); } })];
+
+    public void Restore(IEnumerable<(Guid WorkspaceId, KeyValueEntry Entry)> entries)
+    {
+        foreach (var (workspaceId, entry) in entries)
+        {
+            var map = _entries.GetOrAdd(workspaceId, _ => new SortedDictionary<string, KeyValueEntry>(StringComparer.Ordinal));
+            lock (map)
+            {
+                map[entry.Key] = entry;
+            }
+        }
+    }
+
     private static bool Expired(KeyValueEntry entry, DateTimeOffset now) => entry.ExpiresAt is { } at && at <= now;
 }

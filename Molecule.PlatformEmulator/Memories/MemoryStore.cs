@@ -81,6 +81,14 @@ public sealed class MemoryStore(PlatformState state) : IEmulatorStore
         }
     }
 
+    public void Restore(IEnumerable<AgentMemory> rows)
+    {
+        lock (_gate)
+        {
+            _rows.AddRange(rows);
+        }
+    }
+
     public bool Exists(Guid workspaceId, string content, string scope)
     {
         lock (_gate)

@@ -83,6 +83,26 @@ public sealed class SecretStore : IEmulatorStore
         }
     }
 
+    /// <summary>Every secret with its owner (null = global), for the data folder.</summary>
+    public IReadOnlyList<(Guid? WorkspaceId, SecretEntry Entry)> All()
+    {
+        lock (_gate)
+        {
+            return [.. _global.Values.Select(e => ((Guid?)null, e)), .. _workspace.SelectMany(w => w.Value.Values.Select(e => ((Guid?)w.Key, e)))];
+        }
+    }
+
+    public void Restore(IEnumerable<(Guid? WorkspaceId, SecretEntry Entry)> entries)
+    {
+        lock (_gate)
+        {
+            foreach (var (workspaceId, entry) in entries)
+            {
+                Map(workspaceId, create: true)![entry.Key] = entry;
+            }
+        }
+    }
+
     public void Forget(Guid workspaceId)
     {
         lock (_gate)

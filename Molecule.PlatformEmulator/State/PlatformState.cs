@@ -38,6 +38,24 @@ public sealed class PlatformState(TokenRegistry tokens)
 
     public void Clear() => _rows.Clear();
 
+    /// <summary>Puts back rows a snapshot saved, keeping their order (the data folder, on start).</summary>
+    public void Restore(IEnumerable<WorkspaceRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            _rows[row.Id] = row;
+            InterlockedMax(ref _order, row.Order);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
     /// <summary>The parent of <paramref name="id"/> (null for a root or an unknown id).</summary>
     public Guid? ParentOf(Guid id)
     {

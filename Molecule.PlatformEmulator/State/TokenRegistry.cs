@@ -98,6 +98,25 @@ public sealed class TokenRegistry(TimeProvider time)
         return count;
     }
 
+    /// <summary>Every token record (hashes only: a plaintext is never kept), for the data folder.</summary>
+    public IReadOnlyList<TokenRecord> All() => [.. _byHash.Values.OrderBy(t => t.Sequence)];
+
+    /// <summary>Puts back records a snapshot saved.</summary>
+    public void Restore(IEnumerable<TokenRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _byHash[record.Hash] = record;
+            _byWorkspace.GetOrAdd(record.WorkspaceId, _ => new ConcurrentDictionary<Guid, TokenRecord>())[record.Id] = record;
+            if (record.RevokedAt is null)
+            {
+                Interlocked.Increment(ref _live);
+            }
+
+            _sequence = Math.Max(_sequence, record.Sequence);
+        }
+    }
+
     public void Clear()
     {
         _byHash.Clear();

@@ -3,14 +3,15 @@ namespace Molecule.PlatformEmulator.State;
 /// <summary>One workspace row. Mutated only under <see cref="Gate"/>, so heartbeats of different workspaces never contend.</summary>
 public sealed class WorkspaceRow
 {
-    public WorkspaceRow(Guid id, long order, DateTimeOffset now)
+    public WorkspaceRow(Guid id, long order, DateTimeOffset createdAt)
     {
         Id = id;
         Order = order;
-        CreatedAt = now;
-        UpdatedAt = now;
+        CreatedAt = createdAt;
+        UpdatedAt = createdAt;
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public Lock Gate { get; } = new();
 
     public Guid Id { get; }
@@ -85,6 +86,7 @@ public sealed class WorkspaceRow
     /// <summary>When the agent last registered (discover's URL cache under §3 row 14).</summary>
     public DateTimeOffset? RegisteredAt { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsExternal => Runtime == "external";
 }
 

@@ -12,7 +12,7 @@ public sealed partial class WorkspaceService(PlatformState state, EventBus event
     public void ApplySeeds()
     {
         var now = time.GetUtcNow();
-        foreach (var seed in options.Seeds)
+        foreach (var seed in options.Seeds.Where(s => state.Find(s.Id) is null))
         {
             state.Add(seed.Id, now, row =>
             {

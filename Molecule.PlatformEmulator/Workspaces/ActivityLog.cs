@@ -38,6 +38,7 @@ public sealed class ActivityRow
     public string? IdempotencyKey { get; init; }
 
     /// <summary>A delegation's id, for rows that carry one in a body (<c>request_body</c>, else <c>response_body</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? DelegationId =>
         (RequestBody as JsonObject)?["delegation_id"] is JsonValue request && request.TryGetValue<string>(out var fromRequest) && fromRequest.Length > 0
             ? fromRequest
@@ -45,8 +46,10 @@ public sealed class ActivityRow
                 ? fromResponse
                 : null;
 
+    [System.Text.Json.Serialization.JsonInclude]
     internal Guid WorkspaceId { get; set; }
 
+    [System.Text.Json.Serialization.JsonInclude]
     internal DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>The row as <c>GET …/activity</c> answers it: fixed columns, the bodies omitted when null.</summary>
@@ -209,4 +212,20 @@ public sealed class ActivityLog(TimeProvider time, EventBus events) : IEmulatorS
     }
 
     public void Clear() => _rows.Clear();
+
+    /// <summary>Every row, oldest first per workspace, for the data folder.</summary>
+    public IReadOnlyList<ActivityRow> All() => [.. _rows.Values.SelectMany(list => { lock (list) { return list.Reverse().ToArray(); } })];
+
+    /// <summary>Puts back rows a snapshot saved (oldest first), their times and ids kept.</summary>
+    public void Restore(IEnumerable<ActivityRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            var list = _rows.GetOrAdd(row.WorkspaceId, _ => new LinkedList<ActivityRow>());
+            lock (list)
+            {
+                list.AddFirst(row);
+            }
+        }
+    }
 }

@@ -33,6 +33,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             "--Molecule:ExternalStaleAfter=00:00:04",
             $"--Molecule:ConfigsRoot={configs}",
             "--Molecule:Sample=true",
+            "--Molecule:DataDir=",   // each run starts from an empty platform
         ], cts.Token);
         Settings = MoleculeSettings.From(builder.Configuration);
 

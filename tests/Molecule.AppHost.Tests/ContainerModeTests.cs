@@ -54,6 +54,7 @@ public sealed class ContainerModeTests
             $"--Molecule:PlatformPort={TestPorts.FreeText(IPAddress.Any)}",
             "--Molecule:HeartbeatInterval=00:00:01",
             "--DcpPublisher:ContainerRuntime=podman",
+            "--Molecule:DataDir=",
         ], cts.Token);
         var settings = MoleculeSettings.From(builder.Configuration);
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
