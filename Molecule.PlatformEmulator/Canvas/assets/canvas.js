@@ -1,6 +1,8 @@
 // The emulator canvas: workspaces as live cards, fed by GET /workspaces and the /ws event stream.
 // Plain ES module, no build step. Every value from the server is rendered with textContent, never as HTML.
 
+import { createTeam } from './team.js';
+
 const TOKEN_KEY = 'molecule.adminToken';
 const MAX_EVENTS = 200;
 
@@ -98,6 +100,7 @@ function render() {
     const container = parent ? parent.querySelector('.children') : list;
     if (card.parentElement !== container) container.append(card);
   }
+  team.render();
   $('empty').hidden = state.workspaces.size > 0;
   $('workspace-count').textContent = `(${state.workspaces.size})`;
   updateFilterOptions();
@@ -108,6 +111,7 @@ function createCard(id) {
   const card = $('card-template').content.firstElementChild.cloneNode(true);
   card.dataset.workspaceId = id;
   card.querySelector('.chat-button').addEventListener('click', () => openChat(id));
+  card.querySelector('.details-button').addEventListener('click', () => team.showDetails(id));
   state.cards.set(id, card);
   return card;
 }
@@ -198,6 +202,13 @@ function onEvent(envelope) {
     state.lastHeartbeat.set(envelope.workspace_id, Date.now());
   }
   addEvent({ event: envelope.event, workspaceId: envelope.workspace_id, at: envelope.timestamp });
+  team.onEvent(envelope);
+  if (envelope.event === 'AGENT_MESSAGE' && envelope.workspace_id === state.chat.workspaceId) {
+    // A message the agent sent the user on its own (notify, send_message_to_user), with its attachments.
+    const payload = envelope.payload ?? {};
+    const files = (payload.attachments ?? []).map(a => `📎 ${a.name}`).join('\n');
+    bubble('agent', files ? `${payload.message}\n${files}` : payload.message);
+  }
   scheduleRefresh();
 }
 
@@ -477,6 +488,8 @@ $('event-filter').addEventListener('change', renderEvents);
 $('auth-form').addEventListener('submit', () => { /* method=dialog closes the dialog; 'close' stores the token */ });
 
 setInterval(tickHeartbeats, 1000);
+const team = createTeam({ api, nameOf, cardOf: () => state.cards });
 await refreshWorkspaces();
+await team.start();
 await loadEventHistory();
 connect();
