@@ -142,6 +142,23 @@ public sealed class McpBridgeTests(EmulatorFactory factory) : IClassFixture<Emul
         Assert.Contains("\"protocolVersion\":\"2024-11-05\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Past_120_requests_a_minute_a_token_gets_the_bridges_429()
+    {
+        var team = NewTeam();
+        var agent = await team.CreateAsync("mcp-busy");
+        for (var i = 0; i < 120; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await team.AsAgentAsync(agent, HttpMethod.Post, "/workspaces/{id}/mcp", """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""")).Status);
+        }
+
+        var (status, body) = await team.AsAgentAsync(agent, HttpMethod.Post, "/workspaces/{id}/mcp", """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("MCP rate limit exceeded", Team.Error(body));
+        factory.Time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(HttpStatusCode.OK, (await team.AsAgentAsync(agent, HttpMethod.Post, "/workspaces/{id}/mcp", """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""")).Status);
+    }
+
     private async Task<McpClient> ConnectAsync(Member member)
     {
         var transport = new HttpClientTransport(new HttpClientTransportOptions
