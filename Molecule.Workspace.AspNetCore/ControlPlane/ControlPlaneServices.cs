@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Molecule.Platform.Client;
@@ -13,6 +14,9 @@ namespace Molecule.Workspace.ControlPlane;
 internal static class ControlPlaneServices
 {
     public const string PlatformHttpClient = "platform";
+
+    /// <summary>The client of the agent APIs: retries only what is safe to repeat (GETs), each call bounded by its own timeout.</summary>
+    public const string AgentApisHttpClient = "molecule-agent-apis";
 
     /// <summary>
     /// The token store in <c>CONFIGS_DIR</c>. <c>WORKSPACE_AUTH_TOKEN</c> seeds the file only while it is absent or
@@ -38,7 +42,20 @@ internal static class ControlPlaneServices
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in Microsoft.Extensions.Http.Resilience 10.11.0
         // The loop owns the contract's retry schedule (backoff, jitter, Retry-After); a second retry layer would break it.
         services.AddHttpClient(PlatformHttpClient).RemoveAllResilienceHandlers();
+        services.AddHttpClient(AgentApisHttpClient).RemoveAllResilienceHandlers().AddStandardResilienceHandler(resilience =>
+        {
+            resilience.Retry.DisableForUnsafeHttpMethods();   // a repeated POST could delegate or remember twice
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(10);   // MoleculePlatform bounds each call itself
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(10);
+            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(20);
+        });
 #pragma warning restore EXTEXP0001
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<WorkspaceSettings>();
+            return new MoleculePlatform(sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentApisHttpClient), settings.PlatformUrl, settings.WorkspaceId,
+                sp.GetRequiredService<TokenStore>(), sp.GetRequiredService<TimeProvider>());
+        });
 
         services.AddSingleton(sp => OpenTokenStore(sp.GetRequiredService<WorkspaceSettings>()));
         services.AddSingleton(sp => CreateHeartbeatLoop(sp, sp.GetRequiredService<WorkspaceSettings>()));

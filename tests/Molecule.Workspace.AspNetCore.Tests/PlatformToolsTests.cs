@@ -1,0 +1,162 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using Molecule.Platform.Client;
+
+namespace Molecule.Workspace.AspNetCore.Tests;
+
+/// <summary>
+/// The typed agent client and the platform tools against the real emulator as a process: a lead and its Summarizer
+/// (a loopback A2A agent) delegate, remember for the team, ask a person and message the user.
+/// </summary>
+public sealed class PlatformToolsTests : IAsyncLifetime
+{
+    private readonly EmulatorProcess _emulator = new();
+    private readonly string _tokens = Directory.CreateTempSubdirectory("molecule-tools-").FullName;
+    private WebApplication? _summarizer;
+    private MoleculePlatform _lead = null!;
+    private MoleculePlatform _member = null!;
+    private string _summarizerId = "";
+
+    public async Task InitializeAsync()
+    {
+        await _emulator.InitializeAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _summarizer = builder.Build();
+        _summarizer.MapPost("/", async (HttpContext context) =>
+        {
+            using var request = await JsonDocument.ParseAsync(context.Request.Body);
+            var text = request.RootElement.GetProperty("params").GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+            await context.Response.WriteAsJsonAsync(new
+            {
+                jsonrpc = "2.0",
+                id = request.RootElement.GetProperty("id").Clone(),
+                result = new { kind = "task", id = "t1", contextId = "c1", status = new { state = "completed" },
+                    artifacts = new[] { new { artifactId = "a1", parts = new[] { new { kind = "text", text = $"Summary: {text?.Length} characters, all good." } } } } },
+            });
+        });
+        await _summarizer.StartAsync();
+
+        var (leadId, leadToken) = await _emulator.CreateExternalWorkspaceAsync("lead");
+        var (summarizerId, summarizerToken) = await CreateChildAsync("Summarizer", leadId);
+        var (memberId, memberToken) = await CreateChildAsync("writer", leadId);
+        _summarizerId = summarizerId;
+        using var registration = new HttpRequestMessage(HttpMethod.Post, "/registry/register")
+        {
+            Content = new StringContent(
+                $$$"""{"id":"{{{summarizerId}}}","url":"{{{_summarizer.Urls.First()}}}","agent_card":{"name":"Summarizer","skills":[{"id":"summarize","name":"Summarize"}]}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        registration.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", summarizerToken);
+        using var registered = await _emulator.Client.SendAsync(registration);
+        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        _lead = Platform(leadId, leadToken);
+        _member = Platform(memberId, memberToken);
+        var summarizer = Platform(summarizerId, summarizerToken);
+        await summarizer.ReportActivityAsync(new ActivityReport("agent_log", "ready"));   // its own token works
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_summarizer is not null)
+        {
+            await _summarizer.DisposeAsync();
+        }
+
+        await _emulator.DisposeAsync();
+        Directory.Delete(_tokens, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_tools_have_the_platforms_names_and_schemas()
+    {
+        var tools = PlatformTools.Create(_lead);
+
+        Assert.Equal(PlatformTools.Names, tools.Select(t => t.Name));
+        var delegate_ = tools.Single(t => t.Name == "delegate_task");
+        Assert.Equal(["workspace_id", "task"], delegate_.JsonSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("send_message_to_user", PlatformTools.Create(_lead, exclude: ["send_message_to_user"]).Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task A_lead_lists_its_peers_delegates_waiting_and_in_the_background_and_remembers_for_the_team()
+    {
+        var tools = PlatformTools.Create(_lead).ToDictionary(t => t.Name);
+
+        var peers = await CallAsync(tools["list_peers"]);
+        Assert.Contains("\"name\": \"Summarizer\"", peers, StringComparison.Ordinal);
+        Assert.Contains("\"name\": \"lead\"", await CallAsync(tools["get_workspace_info"]), StringComparison.Ordinal);
+
+        Assert.Equal("Summary: 9 characters, all good.", await CallAsync(tools["delegate_task"], ("workspace_id", _summarizerId), ("task", "summarise")));
+
+        var ticket = JsonDocument.Parse(await CallAsync(tools["delegate_task_async"], ("workspace_id", _summarizerId), ("task", "the report"))).RootElement;
+        var taskId = ticket.GetProperty("task_id").GetString()!;
+        var deadline = TestDeadline.In(TestTimeouts.Short);
+        string status;
+        do
+        {
+            status = await CallAsync(tools["check_task_status"], ("workspace_id", _summarizerId), ("task_id", taskId));
+            Assert.False(deadline.Passed, status);
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+        while (!status.Contains("\"status\": \"completed\"", StringComparison.Ordinal));
+        Assert.Contains("Summary: 10 characters", status, StringComparison.Ordinal);
+
+        Assert.Contains("\"scope\":\"TEAM\"", await CallAsync(tools["commit_memory"], ("content", "the report summarised: all good"), ("scope", "TEAM")), StringComparison.Ordinal);
+        var recalled = await CallAsync(PlatformTools.Create(_member).Single(t => t.Name == "recall_memory"), ("query", "report"), ("scope", "TEAM"));
+        Assert.Contains("the report summarised: all good", recalled, StringComparison.Ordinal);
+        Assert.Equal("Error: GLOBAL scope is not permitted via the MCP bridge — use LOCAL or TEAM",
+            await CallAsync(tools["commit_memory"], ("content", "x"), ("scope", "GLOBAL")));
+
+        Assert.Equal("Message sent.", await CallAsync(tools["send_message_to_user"], ("message", "The summary is ready.")));
+    }
+
+    [Fact]
+    public async Task The_typed_client_reads_secrets_waits_for_a_persons_decision_and_surfaces_the_platforms_errors()
+    {
+        using var secret = await _emulator.Client.PostAsync($"/workspaces/{_member.WorkspaceId}/secrets",
+            new StringContent("""{"key":"OPENAI_API_KEY","value":"sk-from-the-platform"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal("sk-from-the-platform", (await _member.GetSecretValuesAsync())["OPENAI_API_KEY"]);
+
+        var approvalId = await _member.RequestApprovalAsync("publish the summary", "it names a customer");
+        var waiting = _member.WaitForApprovalAsync(approvalId, TestTimeouts.Short, TimeSpan.FromMilliseconds(100));
+        using var decided = await _emulator.Client.PostAsync($"/workspaces/{_member.WorkspaceId}/approvals/{approvalId}/decide",
+            new StringContent("""{"decision":"approved","decided_by":"ana"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        var decision = await waiting.DefaultTimeout();
+        Assert.True(decision.Approved);
+        Assert.Equal("ana", decision.DecidedBy);
+
+        var refused = await Assert.ThrowsAsync<PlatformApiException>(() => _member.CommitMemoryAsync("x", MemoryScope.Global));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("only root workspaces can write GLOBAL memories", refused.PlatformError);
+        Assert.DoesNotContain(_member.Tokens.Current!, refused.Message, StringComparison.Ordinal);
+        Assert.Equal("", await _member.ResolveInstructionsAsync());
+    }
+
+    private MoleculePlatform Platform(string id, string token)
+    {
+        var tokens = new TokenStore(Path.Combine(_tokens, id));
+        tokens.Save(token);
+        return new MoleculePlatform(new HttpClient(), new Uri($"http://127.0.0.1:{_emulator.Port}"), id, tokens);
+    }
+
+    private async Task<(string Id, string Token)> CreateChildAsync(string name, string parentId)
+    {
+        using var response = await _emulator.Client.PostAsync("/workspaces", new StringContent(
+            $$"""{"name":"{{name}}","runtime":"external","parent_id":"{{parentId}}"}""", Encoding.UTF8, "application/json"));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return (body.GetProperty("id").GetString()!, body.GetProperty("connection").GetProperty("auth_token").GetString()!);
+    }
+
+    private static async Task<string> CallAsync(AIFunction tool, params (string Name, string Value)[] arguments)
+    {
+        var result = await tool.InvokeAsync(new AIFunctionArguments(arguments.ToDictionary(a => a.Name, a => (object?)a.Value))).AsTask().DefaultTimeout();
+        return Assert.IsType<string>(result);
+    }
+}
