@@ -87,7 +87,12 @@ public sealed class MoleculeWorkspaceBuilder
             {
                 Name = card.Name,
                 Description = card.Description,
-                ChatOptions = new ChatOptions { Instructions = string.IsNullOrWhiteSpace(chat.SystemPrompt) ? null : chat.SystemPrompt },
+                ChatOptions = new ChatOptions
+                {
+                    Instructions = string.IsNullOrWhiteSpace(chat.SystemPrompt) ? null : chat.SystemPrompt,
+                    // The agent framework invokes them and feeds the results back to the model; each call shows as progress.
+                    Tools = chat.PlatformTools ? [.. PlatformTools.Create(sp.GetRequiredService<Platform.Client.MoleculePlatform>(), chat.DisabledTools)] : null,
+                },
 #pragma warning disable MEAI001 // MessageCountingChatReducer is marked for evaluation in Microsoft.Extensions.AI 10.11.0
                 ChatHistoryProvider = new InMemoryChatHistoryProvider(new InMemoryChatHistoryProviderOptions
                 {

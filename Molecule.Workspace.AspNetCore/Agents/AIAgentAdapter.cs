@@ -122,6 +122,9 @@ internal static class ChatMessages
                 case UriContent link:
                     yield return new AgentArtifact([FilePart.FromUri(link.Uri, link.MediaType)]);
                     break;
+                case FunctionCallContent call:
+                    yield return new AgentProgress(PlatformTools.Describe(call.Name, call.Arguments));
+                    break;
             }
         }
     }

@@ -14,6 +14,12 @@ public sealed class ChatAgentOptions
     /// <summary>Messages of history kept per conversation (A2A context), oldest dropped first.</summary>
     [Range(2, 1000)] public int HistoryMessages { get; set; } = 40;
 
+    /// <summary>Whether the model may use the platform's tools (<see cref="Workspace.PlatformTools"/>): peers, delegation, memory, messages to the user.</summary>
+    public bool PlatformTools { get; set; } = true;
+
+    /// <summary>Platform tools to leave out by name (e.g. <c>send_message_to_user</c>).</summary>
+    public string[] DisabledTools { get; set; } = [];
+
     /// <summary>Conversations kept (least recently used dropped first).</summary>
     [Range(1, 100_000)] public int MaxContexts { get; set; } = 1000;
 }

@@ -120,6 +120,30 @@ public static class PlatformTools
         return [.. tools.Where(t => !skip.Contains(t.Name))];
     }
 
+    /// <summary>What a tool call is doing, for the task's progress (<c>Delegating to 5f1b…</c>).</summary>
+    /// <param name="name">The tool.</param>
+    /// <param name="arguments">Its arguments.</param>
+    public static string Describe(string name, IDictionary<string, object?>? arguments)
+    {
+        string Arg(string key) => arguments?.TryGetValue(key, out var value) == true ? value switch
+        {
+            JsonElement { ValueKind: JsonValueKind.String } element => element.GetString() ?? "",
+            null => "",
+            _ => value.ToString() ?? "",
+        } : "";
+        return name switch
+        {
+            "delegate_task" or "delegate_task_async" => $"Delegating to {Arg("workspace_id")}…",
+            "check_task_status" => $"Checking on task {Arg("task_id")}…",
+            "list_peers" => "Looking up peers…",
+            "get_workspace_info" => "Reading this workspace's info…",
+            "send_message_to_user" => "Messaging the user…",
+            "commit_memory" => "Remembering…",
+            "recall_memory" => "Recalling memories…",
+            _ => $"Calling {name}…",
+        };
+    }
+
     /// <summary>The newest outcome of <paramref name="taskId"/>, as the bridge words it.</summary>
     private static string CheckStatus(IReadOnlyList<DelegationRecord> rows, string target, string taskId)
     {

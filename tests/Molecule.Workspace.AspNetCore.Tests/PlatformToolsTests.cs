@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Molecule.Platform.Client;
 
 namespace Molecule.Workspace.AspNetCore.Tests;
@@ -19,6 +20,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     private readonly string _tokens = Directory.CreateTempSubdirectory("molecule-tools-").FullName;
     private WebApplication? _summarizer;
     private MoleculePlatform _lead = null!;
+    private string _leadToken = "";
     private MoleculePlatform _member = null!;
     private string _summarizerId = "";
 
@@ -56,6 +58,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
         using var registered = await _emulator.Client.SendAsync(registration);
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
         _lead = Platform(leadId, leadToken);
+        _leadToken = leadToken;
         _member = Platform(memberId, memberToken);
         var summarizer = Platform(summarizerId, summarizerToken);
         await summarizer.ReportActivityAsync(new ActivityReport("agent_log", "ready"));   // its own token works
@@ -137,6 +140,50 @@ public sealed class PlatformToolsTests : IAsyncLifetime
         Assert.Equal("only root workspaces can write GLOBAL memories", refused.PlatformError);
         Assert.DoesNotContain(_member.Tokens.Current!, refused.Message, StringComparison.Ordinal);
         Assert.Equal("", await _member.ResolveInstructionsAsync());
+    }
+
+    [Fact]
+    public async Task A_chat_agent_asked_to_delegate_lists_its_peers_delegates_and_answers_with_the_peers_reply()
+    {
+        await using var model = await OpenAICompatibleServer.StartAsync();
+        // The model's script: look up peers, delegate to the Summarizer, then answer with what the tool returned.
+        model.ToolCalls = request =>
+        {
+            var tools = request.GetProperty("messages").EnumerateArray().Count(m => m.GetProperty("role").GetString() == "tool");
+            return tools switch
+            {
+                0 => [("list_peers", "{}")],
+                1 => [("delegate_task", $$"""{"workspace_id":"{{_summarizerId}}","task":"summarise the quarterly report"}""")],
+                _ => null,
+            };
+        };
+        model.Answer = request => (200, ["Done: ", request.GetProperty("messages").EnumerateArray().Last().GetProperty("content").ToString()], TimeSpan.Zero);
+        await using var host = await Infrastructure.WorkspaceHost.StartAsync(workspace =>
+        {
+            workspace.Services.AddChatClient(new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("sk-test"), new OpenAI.OpenAIClientOptions { Endpoint = new Uri(model.BaseUrl) })
+                .GetChatClient("test-model").AsIChatClient());
+            workspace.AddChatAgent();
+        }, new Dictionary<string, string?>
+        {
+            ["PLATFORM_URL"] = $"http://127.0.0.1:{_emulator.Port}",
+            ["WORKSPACE_ID"] = _lead.WorkspaceId,
+            ["WORKSPACE_AUTH_TOKEN"] = _leadToken,
+        });
+
+        using var request = Rpc.StreamRequest("SendStreamingMessage", new { message = Rpc.Message10("ask the summarizer to summarise the quarterly report") }, "1.0");
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
+        var events = await Rpc.ReadSseAsync(response);
+
+        var raw = string.Join("\n", events.Select(e => e.Data.GetRawText()));
+        Assert.Contains($"Delegating to {_summarizerId}", raw, StringComparison.Ordinal);   // the tool call, as progress on the task
+        Assert.Contains("Done: Summary: 30 characters, all good.", raw, StringComparison.Ordinal);
+        Assert.Equal("TASK_STATE_COMPLETED", events[^1].Data.GetProperty("result").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(3, model.Requests.Count);
+        Assert.Contains("list_peers", model.Requests[0].GetProperty("tools").GetRawText(), StringComparison.Ordinal);
+        // The delegation really went through the platform's proxy, as the lead: it is in the Summarizer's activity.
+        var activity = await _emulator.Client.GetStringAsync($"/workspaces/{_summarizerId}/activity?type=a2a_receive&source=agent").DefaultTimeout();
+        Assert.Contains(JsonDocument.Parse(activity).RootElement.EnumerateArray(), row =>
+            row.GetProperty("source_id").GetString() == _lead.WorkspaceId && row.GetRawText().Contains("summarise the quarterly report", StringComparison.Ordinal));
     }
 
     private MoleculePlatform Platform(string id, string token)

@@ -22,6 +22,9 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
     public Func<JsonElement, (int Status, string[] Chunks, TimeSpan Pause)> Answer { get; set; } =
         request => (200, ["You said: ", LastUserText(request)], TimeSpan.Zero);
 
+    /// <summary>Tool calls the model makes instead of answering (name and JSON arguments); null or empty answers with <see cref="Answer"/>.</summary>
+    public Func<JsonElement, (string Name, string Arguments)[]?> ToolCalls { get; set; } = _ => null;
+
     /// <summary>The base URL for an OpenAI client, ending in <c>/v1</c>.</summary>
     public string BaseUrl => _app.Urls.First() + "/v1";
 
@@ -84,6 +87,34 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
         }
 
         context.Response.ContentType = "text/event-stream";
+        if (ToolCalls(request) is { Length: > 0 } calls)
+        {
+            var delta = JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1_700_000_000, model = "test-model",
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        delta = new
+                        {
+                            role = "assistant",
+                            tool_calls = calls.Select((c, i) => new { index = i, id = $"call_{_requests.Count}_{i}", type = "function", function = new { name = c.Name, arguments = c.Arguments } }).ToArray(),
+                        },
+                        finish_reason = (string?)null,
+                    },
+                },
+            });
+            var finish = JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1_700_000_000, model = "test-model",
+                choices = new[] { new { index = 0, delta = new { }, finish_reason = "tool_calls" } },
+            });
+            await context.Response.WriteAsync($"data: {delta}\n\ndata: {finish}\n\ndata: [DONE]\n\n", context.RequestAborted);
+            return;
+        }
+
         try
         {
             foreach (var chunk in chunks)
