@@ -1,40 +1,20 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace Molecule.PlatformEmulator.Tests.AgentApis;
 
 /// <summary>Supplement §4: delegations through the platform, their two-row model, events and the agent-reported kind.</summary>
 public sealed class DelegationApiTests(EmulatorFactory factory) : IClassFixture<EmulatorFactory>, IAsyncLifetime
 {
-    private WebApplication? _agent;
+    private LoopbackAgent? _agent;
     private string _agentUrl = "";
 
     private Team NewTeam() => new(factory.CreateClient(), factory.AdminToken);
 
     public async Task InitializeAsync()
     {
-        // A2A-shaped agent on loopback: answers message/send with a Message whose text echoes the task.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _agent = builder.Build();
-        _agent.MapPost("/", async (HttpContext context) =>
-        {
-            using var request = await JsonDocument.ParseAsync(context.Request.Body);
-            var message = request.RootElement.GetProperty("params").GetProperty("message");
-            var task = message.GetProperty("parts")[0].GetProperty("text").GetString();
-            var answer = new
-            {
-                jsonrpc = "2.0",
-                id = request.RootElement.GetProperty("id").Clone(),
-                result = new { kind = "message", role = "agent", messageId = "r1", parts = new[] { new { kind = "text", text = $"summary of: {task}" } } },
-            };
-            await context.Response.WriteAsJsonAsync(answer);
-        });
-        await _agent.StartAsync();
-        _agentUrl = _agent.Urls.First();
+        _agent = await LoopbackAgent.StartAsync(task => $"summary of: {task}");
+        _agentUrl = _agent.Url;
     }
 
     public async Task DisposeAsync()

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -11,32 +8,15 @@ namespace Molecule.PlatformEmulator.Tests.AgentApis;
 /// <summary>Supplement §8: the MCP bridge driven by the official MCP C# client, and its wire where a client would not look.</summary>
 public sealed class McpBridgeTests(EmulatorFactory factory) : IClassFixture<EmulatorFactory>, IAsyncLifetime
 {
-    private WebApplication? _agent;
+    private LoopbackAgent? _agent;
     private string _agentUrl = "";
 
     private Team NewTeam() => new(factory.CreateClient(), factory.AdminToken);
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _agent = builder.Build();
-        // Served on / and /a2a, as the workspace SDK does: the real bridge (Strict) posts to <agent URL>/a2a.
-        RequestDelegate answer = async context =>
-        {
-            using var request = await JsonDocument.ParseAsync(context.Request.Body);
-            var text = request.RootElement.GetProperty("params").GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
-            await context.Response.WriteAsJsonAsync(new
-            {
-                jsonrpc = "2.0",
-                id = request.RootElement.GetProperty("id").Clone(),
-                result = new { kind = "message", role = "agent", messageId = "r", parts = new[] { new { kind = "text", text = $"summary: {text}" } } },
-            });
-        };
-        _agent.MapPost("/", answer);
-        _agent.MapPost("/a2a", answer);
-        await _agent.StartAsync();
-        _agentUrl = _agent.Urls.First();
+        _agent = await LoopbackAgent.StartAsync(text => $"summary: {text}");
+        _agentUrl = _agent.Url;
     }
 
     public async Task DisposeAsync()
