@@ -128,16 +128,22 @@ public static class AuthConventions
         where TBody : class, IRequestBody<TBody>
     {
         builder.WithMetadata(new AuthTierMetadata(AuthTier.Registry));
-        return builder.AddEndpointFilter(async (context, next) =>
+        return builder.AddEndpointFilterFactory((factory, next) =>
         {
-            var http = context.HttpContext;
-            if (exempt?.Invoke(http) != true && context.Arguments.OfType<Body<TBody>>().FirstOrDefault() is { Rejection: null } body &&
-                http.RequestServices.GetRequiredService<PlatformAuth>().Registry(http, subject(body.Value)) is { } denied)
+            var index = Array.FindIndex(factory.MethodInfo.GetParameters(), p => p.ParameterType == typeof(Body<TBody>));
+            if (index < 0)
             {
-                return denied;
+                throw new InvalidOperationException($"{factory.MethodInfo.Name} takes no Body<{typeof(TBody).Name}> for the registry rule to read.");
             }
 
-            return await next(context);
+            var auth = factory.ApplicationServices.GetRequiredService<PlatformAuth>();
+            return context =>
+            {
+                var http = context.HttpContext;
+                return exempt?.Invoke(http) != true && context.Arguments[index] is Body<TBody> { Rejection: null } body && auth.Registry(http, subject(body.Value)) is { } denied
+                    ? ValueTask.FromResult<object?>(denied)
+                    : next(context);
+            };
         });
     }
 

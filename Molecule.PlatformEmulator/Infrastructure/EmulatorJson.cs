@@ -125,3 +125,27 @@ public sealed record StatusAnswer(string Status)
 {
     public static readonly StatusAnswer Ok = new("ok");
 }
+
+/// <summary>
+/// <c>200 {"status":"ok"}</c> written from bytes encoded once: the heartbeat's answer, sent thousands of times a second.
+/// </summary>
+public sealed class StatusOkResult : IResult, IStatusCodeHttpResult
+{
+    public static readonly StatusOkResult Instance = new();
+
+    private static readonly byte[] Body = """{"status":"ok"}"""u8.ToArray();
+
+    private StatusOkResult()
+    {
+    }
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCodes.Status200OK;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = StatusCodes.Status200OK;
+        httpContext.Response.ContentType = "application/json; charset=utf-8";
+        httpContext.Response.ContentLength = Body.Length;
+        return httpContext.Response.Body.WriteAsync(Body, httpContext.RequestAborted).AsTask();
+    }
+}

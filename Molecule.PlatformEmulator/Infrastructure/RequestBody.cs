@@ -96,17 +96,23 @@ public static class RequestBodyConventions
         where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(RequestBodyMetadata.Instance);
-        builder.AddEndpointFilter(static async (context, next) =>
+        builder.AddEndpointFilterFactory(static (factory, next) =>
         {
-            foreach (var argument in context.Arguments)
+            // Which arguments are bodies is known when the route is built; a request only looks at those.
+            var bodies = factory.MethodInfo.GetParameters().Select((p, i) => (p, i)).Where(x => typeof(IBoundBody).IsAssignableFrom(x.p.ParameterType))
+                .Select(x => x.i).ToArray();
+            return bodies.Length == 0 ? next : context =>
             {
-                if (argument is IBoundBody { Rejection: { } rejection })
+                foreach (var index in bodies)
                 {
-                    return rejection;
+                    if (context.Arguments[index] is IBoundBody { Rejection: { } rejection })
+                    {
+                        return ValueTask.FromResult<object?>(rejection);
+                    }
                 }
-            }
 
-            return await next(context).ConfigureAwait(false);
+                return next(context);
+            };
         });
         return builder;
     }

@@ -65,14 +65,14 @@ public static class RegistryEndpoints
         return TypedResults.Ok(new RegisteredAnswer("registered", token));
     }
 
-    private static Results<Ok<StatusAnswer>, ContractError> Heartbeat(Body<HeartbeatRequest> body, WorkspaceService service, EmulatorOptions options, Proxy.A2AQueue queue)
+    private static Results<StatusOkResult, ContractError> Heartbeat(Body<HeartbeatRequest> body, WorkspaceService service, EmulatorOptions options, Proxy.A2AQueue queue)
     {
         var request = body.Value;
         var id = request.Subject;
         if (service.State.Find(id) is not { } row || row.Status == WorkspaceStatus.Removed)
         {
             // §3 row 3: the real platform's heartbeat is a 200 no-op for unknown and removed workspaces.
-            return options.Quirks.AcceptRegistryCallsForRemoved ? TypedResults.Ok(StatusAnswer.Ok) : ContractError.NotFound("workspace not found");
+            return options.Quirks.AcceptRegistryCallsForRemoved ? StatusOkResult.Instance : ContractError.NotFound("workspace not found");
         }
 
         var activeTasks = (int)(request.ActiveTasks ?? 0);
@@ -90,7 +90,7 @@ public static class RegistryEndpoints
         }
 
         queue.OnHeartbeat(id, rowUrl, activeTasks, maxTasks);
-        return TypedResults.Ok(StatusAnswer.Ok);
+        return StatusOkResult.Instance;
     }
 
     private static Results<Ok<StatusAnswer>, ContractError> UpdateCard(Body<UpdateCardRequest> body, WorkspaceService service, EmulatorOptions options)
