@@ -19,7 +19,8 @@ public static class PlatformTools
     public static readonly IReadOnlyList<string> Names =
         ["delegate_task", "delegate_task_async", "check_task_status", "list_peers", "get_workspace_info", "send_message_to_user", "commit_memory", "recall_memory"];
 
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    // As the bridge writes them: two-space indents, text unescaped beyond what JSON needs.
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
 
     /// <summary>The tools for one workspace, without those <paramref name="exclude"/> names.</summary>
     /// <param name="platform">The workspace's platform client.</param>
@@ -53,8 +54,11 @@ public static class PlatformTools
                 "List all workspaces this agent can communicate with (siblings and parent/children). Returns name, ID, status, and role for each peer.",
                 """{"type":"object","properties":{}}""", async (_, ct) =>
                 {
-                    var peers = await platform.ListPeersAsync(cancellationToken: ct).ConfigureAwait(false);
-                    return peers.Count == 0 ? "No peers found." : new JsonArray([.. peers.Select(p => (JsonNode)new JsonObject
+                    var listed = await platform.ListPeersAsync(cancellationToken: ct).ConfigureAwait(false);
+                    var parent = listed.Count == 0 ? null : (await platform.GetWorkspaceAsync(cancellationToken: ct).ConfigureAwait(false)).ParentId;
+                    // The bridge's order: siblings, then children, then the parent.
+                    var peers = listed.OrderBy(p => p.Id == parent ? 2 : p.ParentId == platform.WorkspaceId ? 1 : 0).ToArray();
+                    return peers.Length == 0 ? "No peers found." : new JsonArray([.. peers.Select(p => (JsonNode)new JsonObject
                     {
                         ["id"] = p.Id, ["name"] = p.Name, ["role"] = p.Role ?? "", ["status"] = p.Status, ["tier"] = p.Tier,
                     })]).ToJsonString(Pretty);

@@ -186,6 +186,59 @@ public sealed class PlatformToolsTests : IAsyncLifetime
             row.GetProperty("source_id").GetString() == _lead.WorkspaceId && row.GetRawText().Contains("summarise the quarterly report", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_MCP_bridge_and_the_native_tools_give_the_same_answers_for_every_tool()
+    {
+        using var http = new HttpClient();
+        await using var mcp = await McpPlatformTools.ConnectAsync(_member, http).DefaultTimeout();
+        var native = PlatformTools.Create(_member).ToDictionary(t => t.Name);
+        var bridge = mcp.Tools.ToDictionary(t => t.Name);
+        Assert.Equal(PlatformTools.Names, mcp.Tools.Select(t => t.Name));   // the emulator offers send_message_to_user under Compatible
+
+        // One table, both paths; ids and times differ per call, so those are compared by shape.
+        (string Tool, (string, string)[] Arguments)[] table =
+        [
+            ("list_peers", []),
+            ("get_workspace_info", []),
+            ("delegate_task", [("workspace_id", _summarizerId), ("task", "same on both paths")]),
+            ("commit_memory", [("content", "both paths remember"), ("scope", "TEAM")]),
+            ("commit_memory", [("content", "x"), ("scope", "GLOBAL")]),
+            ("send_message_to_user", [("message", "both paths speak")]),
+        ];
+        foreach (var (tool, arguments) in table)
+        {
+            var fromNative = Normalise(await CallAsync(native[tool], arguments));
+            var fromBridge = Normalise(await CallBridgeAsync(bridge[tool], arguments));
+            Assert.True(fromNative == fromBridge, $"{tool}:\nnative: {fromNative}\nbridge: {fromBridge}");
+        }
+
+        var recalled = await CallAsync(native["recall_memory"], ("query", "both paths"), ("scope", "TEAM"));
+        var recalledByBridge = await CallBridgeAsync(bridge["recall_memory"], [("query", "both paths"), ("scope", "TEAM")]);
+        Assert.Contains("both paths remember", recalled, StringComparison.Ordinal);
+        Assert.Contains("both paths remember", recalledByBridge, StringComparison.Ordinal);
+
+        var ticket = JsonDocument.Parse(await CallBridgeAsync(bridge["delegate_task_async"], [("workspace_id", _summarizerId), ("task", "async on the bridge")])).RootElement;
+        Assert.Equal("dispatched", ticket.GetProperty("status").GetString());
+        var taskId = ticket.GetProperty("task_id").GetString()!;
+        var deadline = TestDeadline.In(TestTimeouts.Short);
+        string viaNative;
+        do
+        {
+            viaNative = await CallAsync(native["check_task_status"], ("workspace_id", _summarizerId), ("task_id", taskId));   // the bridge's delegation, seen natively
+            Assert.False(deadline.Passed, viaNative);
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+        while (!viaNative.Contains("\"status\": \"completed\"", StringComparison.Ordinal));
+        Assert.Equal(Normalise(viaNative), Normalise(await CallBridgeAsync(bridge["check_task_status"], [("workspace_id", _summarizerId), ("task_id", taskId)])));
+    }
+
+    /// <summary>A tool's text with ids and times masked, so two calls that did the same compare equal.</summary>
+    private static string Normalise(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>");
+
+    /// <summary>A bridge tool's answer: the same string a native tool gives.</summary>
+    private static Task<string> CallBridgeAsync(AIFunction tool, (string Name, string Value)[] arguments) => CallAsync(tool, arguments);
+
     private MoleculePlatform Platform(string id, string token)
     {
         var tokens = new TokenStore(Path.Combine(_tokens, id));
