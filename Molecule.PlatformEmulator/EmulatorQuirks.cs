@@ -30,6 +30,13 @@ public sealed record EmulatorQuirks
     /// <summary>Row 12: datastore errors leak as 500 (non-UUID ids on the registry and proxy, an unknown parent on create).</summary>
     public bool DatastoreErrorsAs500 { get; init; }
 
+    /// <summary>
+    /// Row 12's answer where the real platform's datastore rejects the input: its 500 with <paramref name="realText"/>
+    /// under the quirk, else <paramref name="compatible"/> (the route's usual error).
+    /// </summary>
+    public Infrastructure.ContractError DatastoreError(string realText, Infrastructure.ContractError compatible) =>
+        DatastoreErrorsAs500 ? Infrastructure.ContractError.Internal(realText) : compatible;
+
     /// <summary>Row 13: register keeps a stored URL that starts with <c>http://127.0.0.1</c>.</summary>
     public bool KeepLoopbackUrlOnRegister { get; init; }
 

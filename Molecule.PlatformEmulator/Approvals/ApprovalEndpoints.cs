@@ -40,7 +40,7 @@ public static class ApprovalEndpoints
         if (state.Find(id) is null)
         {
             // The real platform's insert fails on the foreign key.
-            return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to create approval") : ContractError.NotFound("workspace not found");
+            return options.Quirks.DatastoreError("failed to create approval", ContractError.NotFound("workspace not found"));
         }
 
         var request = body.Value;
@@ -80,7 +80,7 @@ public static class ApprovalEndpoints
     {
         if (Contract.ParseWorkspaceId(approvalId) is not { } id)
         {
-            return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to update") : ContractError.NotFound("approval not found or already decided");
+            return options.Quirks.DatastoreError("failed to update", ContractError.NotFound("approval not found or already decided"));
         }
 
         var request = body.Value;

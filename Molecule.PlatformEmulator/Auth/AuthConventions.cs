@@ -45,11 +45,7 @@ public static class AuthConventions
     /// <summary>AdminAuth.</summary>
     public static TBuilder RequireAdminAuth<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
-        builder.WithMetadata(new AuthTierMetadata(AuthTier.Admin));
-        return builder.AddEndpointFilter(static async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<PlatformAuth>().Admin(context.HttpContext) is { } denied
-                ? denied
-                : await next(context));
+        return Check(builder, AuthTier.Admin, static http => Auth(http).Admin(http));
     }
 
     /// <summary>
@@ -84,17 +80,13 @@ public static class AuthConventions
     /// <see cref="RequireWorkspaceAuth{TBuilder}"/>.
     /// </summary>
     public static TBuilder RequireOwnTokenOnceIssued<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(static async (context, next) =>
+        Check(builder, tier: null, static http =>
         {
-            var http = context.HttpContext;
             var guid = http.WorkspaceId();
             var tokens = http.RequestServices.GetRequiredService<State.TokenRegistry>();
-            if (tokens.HasLive(guid) && (Contract.Bearer(http.Request) is not { } bearer || !tokens.IsLiveTokenOf(bearer, guid)))
-            {
-                return ContractError.Unauthorized("invalid workspace auth token");
-            }
-
-            return await next(context);
+            return tokens.HasLive(guid) && (Contract.Bearer(http.Request) is not { } bearer || !tokens.IsLiveTokenOf(bearer, guid))
+                ? ContractError.Unauthorized("invalid workspace auth token")
+                : null;
         });
 
     /// <summary>The workspace id of a request that passed <see cref="RequireWorkspaceAuth{TBuilder}"/>.</summary>
@@ -107,15 +99,7 @@ public static class AuthConventions
     public static TBuilder RequireRegistryAuth<TBuilder>(this TBuilder builder, Func<HttpContext, Guid?> subject, bool devModePasses = false)
         where TBuilder : IEndpointConventionBuilder
     {
-        builder.WithMetadata(new AuthTierMetadata(AuthTier.Registry));
-        return builder.AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            return subject(http) is { } id &&
-                   http.RequestServices.GetRequiredService<PlatformAuth>().Registry(http, id, devModePasses: devModePasses) is { } denied
-                ? denied
-                : await next(context);
-        });
+        return Check(builder, AuthTier.Registry, http => subject(http) is { } id ? Auth(http).Registry(http, id, devModePasses: devModePasses) : null);
     }
 
     /// <summary>
@@ -150,32 +134,32 @@ public static class AuthConventions
     /// <summary>CanvasOrBearer: no live token anywhere passes; a bearer must be the admin token or a live one; else an allowed Origin. No dev-mode pass.</summary>
     public static TBuilder RequireCanvasOrBearer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
-        builder.WithMetadata(new AuthTierMetadata(AuthTier.CanvasOrBearer));
-        return builder.AddEndpointFilter(static async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<PlatformAuth>().CanvasOrBearer(context.HttpContext) is { } denied
-                ? denied
-                : await next(context));
+        return Check(builder, AuthTier.CanvasOrBearer, static http => Auth(http).CanvasOrBearer(http));
     }
 
     /// <summary>The admin test-token route: 404 unless test tokens are on, then the admin token itself when one is set.</summary>
     public static TBuilder RequireTestTokenAuth<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
-        builder.WithMetadata(new AuthTierMetadata(AuthTier.TestToken));
-        return builder.AddEndpointFilter(static async (context, next) =>
+        return Check(builder, AuthTier.TestToken, static http =>
         {
-            var http = context.HttpContext;
             var options = http.RequestServices.GetRequiredService<EmulatorOptions>();
-            if (!options.TestTokensEnabled)
-            {
-                return ContractError.NotFound("not found");
-            }
-
-            if (options.AdminToken is not null && !http.RequestServices.GetRequiredService<PlatformAuth>().IsAdminToken(Contract.Bearer(http.Request)))
-            {
-                return ContractError.Unauthorized("admin auth required");
-            }
-
-            return await next(context);
+            return !options.TestTokensEnabled ? ContractError.NotFound("not found")
+                : options.AdminToken is not null && !Auth(http).IsAdminToken(Contract.Bearer(http.Request)) ? ContractError.Unauthorized("admin auth required")
+                : null;
         });
+    }
+
+    private static PlatformAuth Auth(HttpContext http) => http.RequestServices.GetRequiredService<PlatformAuth>();
+
+    /// <summary>The shape of every check above: declare the tier, answer the refusal, or go on (no state machine per request).</summary>
+    private static TBuilder Check<TBuilder>(TBuilder builder, AuthTier? tier, Func<HttpContext, ContractError?> decide)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        if (tier is { } declared)
+        {
+            builder.WithMetadata(new AuthTierMetadata(declared));
+        }
+
+        return builder.AddEndpointFilter((context, next) => decide(context.HttpContext) is { } denied ? ValueTask.FromResult<object?>(denied) : next(context));
     }
 }

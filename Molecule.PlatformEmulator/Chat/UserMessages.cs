@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Molecule.PlatformEmulator.Events;
@@ -44,15 +43,8 @@ public sealed class UserMessages(EventBus events, ActivityLog activity)
         {
             ActivityType = "a2a_receive",
             Method = "notify",
-            Summary = "Agent message: " + FirstBytes(message, 80),
+            Summary = "Agent message: " + Utf8Text.Truncate(message, 80, "…"),
             ResponseBody = response,
         }, broadcast: false);   // a direct insert: no ACTIVITY_LOGGED
-    }
-
-    /// <summary>The first <paramref name="count"/> UTF-8 bytes, with <c>…</c> when cut (a split character decodes as U+FFFD, as Go's encoder writes it).</summary>
-    private static string FirstBytes(string text, int count)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        return bytes.Length <= count ? text : Encoding.UTF8.GetString(bytes, 0, count) + "…";
     }
 }

@@ -1,18 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Molecule.PlatformEmulator.Infrastructure;
 
 namespace Molecule.PlatformEmulator.Delegations;
 
 /// <summary>The texts the platform derives from a delegation's task and answer (supplement §4).</summary>
 public static class DelegationText
 {
-    /// <summary>Go's <c>truncate(s, n)</c>: the first <paramref name="bytes"/> UTF-8 bytes and <c>...</c> when it cut something.</summary>
-    public static string Truncate(string text, int bytes)
-    {
-        var encoded = Encoding.UTF8.GetBytes(text);
-        return encoded.Length <= bytes ? text : Encoding.UTF8.GetString(encoded, 0, bytes) + "...";
-    }
+    /// <summary>Go's <c>truncate(s, n)</c> (<c>handlers/delegation.go</c>): the first <paramref name="bytes"/> bytes and <c>...</c> when it cut.</summary>
+    public static string Truncate(string text, int bytes) => Utf8Text.Truncate(text, bytes, "...");
 
     /// <summary>
     /// The answer's text: the first part with <c>kind == "text"</c> in <c>result.parts</c>, else in

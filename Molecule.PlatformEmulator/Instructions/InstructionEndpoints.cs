@@ -77,7 +77,7 @@ public static class InstructionEndpoints
 
     /// <summary>A non-UUID id: the real platform's query fails (500); a plain 404 under Compatible.</summary>
     private static ContractError NotAnId(EmulatorOptions options, string realText) =>
-        options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal(realText) : ContractError.NotFound("instruction not found");
+        options.Quirks.DatastoreError(realText, ContractError.NotFound("instruction not found"));
 
     private static InstructionAnswer Answer(Instruction row) => new(row.Id.ToString(), row.Scope, row.ScopeTarget, row.Title, row.Content, row.Priority,
         row.Enabled, Contract.Timestamp(row.CreatedAt), Contract.Timestamp(row.UpdatedAt));

@@ -53,7 +53,7 @@ public static class MemoryEndpoints
         if (state.Find(id) is not { } row)
         {
             // The real platform's insert fails on the foreign key.
-            return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to store memory") : ContractError.NotFound("workspace not found");
+            return options.Quirks.DatastoreError("failed to store memory", ContractError.NotFound("workspace not found"));
         }
 
         if (request.Scope == MemoryStore.Global && state.ParentOf(id) is not null)
@@ -99,7 +99,7 @@ public static class MemoryEndpoints
     {
         if (Contract.ParseWorkspaceId(memoryId) is not { } id)
         {
-            return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("delete failed") : ContractError.NotFound("memory not found or not owned by this workspace");
+            return options.Quirks.DatastoreError("delete failed", ContractError.NotFound("memory not found or not owned by this workspace"));
         }
 
         return memories.Delete(context.WorkspaceId(), id)
@@ -114,7 +114,7 @@ public static class MemoryEndpoints
         if (request.Value.ValueKind == JsonValueKind.Undefined)
         {
             // The real platform hands Postgres an empty text as JSON and answers 500.
-            return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to set memory") : ContractError.BadRequest("invalid request body");
+            return options.Quirks.DatastoreError("failed to set memory", ContractError.BadRequest("invalid request body"));
         }
 
         var write = memory.Set(context.WorkspaceId(), request.Key!, request.Value, request.TtlSeconds, request.IfMatchVersion, time.GetUtcNow());

@@ -46,7 +46,7 @@ public static class A2AProxyEndpoints
     {
         var caller = context.Caller();
         var ceiling = ProxyDeadline.For(context, caller, options);
-        var (target, refusal) = await ProxyTarget.ResolveAsync(id, state, options, urls, context);
+        var (target, refusal) = await ProxyTarget.ResolveAsync(id, state, options, urls, context.RequestAborted);
         if (refusal is not null)
         {
             await refusal.ExecuteAsync(context);

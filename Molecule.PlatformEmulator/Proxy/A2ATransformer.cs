@@ -38,7 +38,7 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
         if (bufferResponses && proxyResponse is not null && (int)proxyResponse.StatusCode < 300)
         {
             // §3 row 7 (quirk): read whole, re-sent as JSON; a stream arrives in one piece at the end, mislabelled.
-            var whole = await ReadCappedAsync(proxyResponse.Content, cancellationToken);
+            var whole = await CappedContent.ReadAsync(proxyResponse.Content, BufferedResponseCap, cancellationToken);
             httpContext.Response.StatusCode = whole is null ? StatusCodes.Status502BadGateway : (int)proxyResponse.StatusCode;
             httpContext.Response.ContentType = "application/json";
             await httpContext.Response.Body.WriteAsync(
@@ -76,24 +76,5 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
         }
 
         return false;
-    }
-
-    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > BufferedResponseCap)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -23,7 +23,7 @@ public sealed record PlatformA2AResult(int Status, byte[] Body, string? Error)
 /// delegations and the MCP bridge's <c>delegate_task</c>: the hierarchy rule, budget, the stored URL verbatim, the busy
 /// queue, and the target's <c>a2a_receive</c> activity row with <c>ACTIVITY_LOGGED</c>, as for any proxied call.
 /// </summary>
-public sealed class PlatformA2A(PlatformState state, Registry.UrlPolicy urls, IHttpClientFactory clients, A2AQueue queue,
+public sealed class PlatformA2A(PlatformState state, EmulatorOptions options, Registry.UrlPolicy urls, IHttpClientFactory clients, A2AQueue queue,
     ActivityLog activity, EmulatorMetrics metrics, TimeProvider time)
 {
     public const string HttpClientName = "a2a-platform";
@@ -36,37 +36,19 @@ public sealed class PlatformA2A(PlatformState state, Registry.UrlPolicy urls, IH
             return Failed(403, "access denied: workspaces cannot communicate per hierarchy rules");
         }
 
+        var (resolved, refusal) = await ProxyTarget.ResolveAsync(target, state, options, urls, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return Failed(refusal.Status, refusal.Error);
+        }
+
         if (A2ANormaliser.Normalise(body) is not { } call)
         {
             return Failed(400, "invalid JSON");
         }
 
-        var row = state.Find(targetId)!;
-        string url, status;
-        long? budget;
-        long spend;
-        lock (row.Gate)
-        {
-            (url, status, budget, spend) = (row.Url, row.Status, row.BudgetLimit, row.MonthlySpend);
-        }
-
-        if (budget is { } limit && spend >= limit)
-        {
-            return Failed(402, "workspace budget limit exceeded");
-        }
-
-        if (url.Length == 0)
-        {
-            return Failed(503, status == WorkspaceStatus.Hibernated ? "workspace is waking from hibernation — retry in ~15 seconds" : "workspace has no URL");
-        }
-
-        if (!await urls.AllowsForwardingAsync(url, cancellationToken).ConfigureAwait(false))
-        {
-            return Failed(502, "workspace URL is not publicly routable");
-        }
-
         var started = time.GetTimestamp();
-        var result = await ForwardAsync(targetId, url, call, caller, cancellationToken).ConfigureAwait(false);
+        var result = await ForwardAsync(targetId, resolved!.Url, call, caller, cancellationToken).ConfigureAwait(false);
         metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", result.Queued ? "queued" : result.Succeeded ? "ok" : "error"));
         activity.Add(targetId, new ActivityRow
         {
@@ -97,7 +79,7 @@ public sealed class PlatformA2A(PlatformState state, Registry.UrlPolicy urls, IH
             using var content = new ByteArrayContent(call.Body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await clients.CreateClient(HttpClientName).PostAsync(url, content, cancellationToken).ConfigureAwait(false);
-            var answer = await ReadCappedAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            var answer = await CappedContent.ReadAsync(response.Content, ResponseCap, cancellationToken).ConfigureAwait(false);
             var code = (int)response.StatusCode;
             if (answer is null)
             {
@@ -120,25 +102,6 @@ public sealed class PlatformA2A(PlatformState state, Registry.UrlPolicy urls, IH
         {
             return Failed(503, "workspace agent busy — retry after a short backoff");
         }
-    }
-
-    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > ResponseCap)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static PlatformA2AResult Failed(int status, string error) =>

@@ -6,19 +6,22 @@ namespace Molecule.PlatformEmulator.Proxy;
 /// <summary>The workspace a proxied call goes to and the URL it forwards to, or the answer when it cannot go.</summary>
 public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url)
 {
-    /// <summary>Contract §2.9 steps 6-7: the id, the row, its budget, its URL and the URL policy, in that order.</summary>
-    public static async Task<(ProxyTarget? Target, IResult? Refusal)> ResolveAsync(string id, PlatformState state, EmulatorOptions options,
-        Registry.UrlPolicy urls, HttpContext context)
+    /// <summary>
+    /// Contract §2.9 steps 6-7: the id, the row, its budget, its URL and the URL policy, in that order — for the proxy
+    /// route and for the calls the platform makes itself (<see cref="PlatformA2A"/>).
+    /// </summary>
+    public static async Task<(ProxyTarget? Target, ProxyRefusal? Refusal)> ResolveAsync(string id, PlatformState state, EmulatorOptions options,
+        Registry.UrlPolicy urls, CancellationToken cancellationToken)
     {
         if (Contract.ParseWorkspaceId(id) is not { } workspaceId)
         {
             // §3 row 12: the real platform's lookup of a non-UUID id leaks as a 500.
-            return (null, options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("lookup failed") : ContractError.BadRequest("invalid workspace ID"));
+            return (null, ProxyRefusal.Of(options.Quirks.DatastoreError("lookup failed", ContractError.BadRequest("invalid workspace ID"))));
         }
 
         if (state.Find(workspaceId) is not { } row)
         {
-            return (null, ContractError.NotFound("workspace not found"));
+            return (null, ProxyRefusal.Of(ContractError.NotFound("workspace not found")));
         }
 
         string url, status;
@@ -31,24 +34,25 @@ public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url)
 
         if (budget is { } limit && spend >= limit)
         {
-            return (null, ContractError.PaymentRequired("workspace budget limit exceeded"));
+            return (null, ProxyRefusal.Of(ContractError.PaymentRequired("workspace budget limit exceeded")));
         }
 
         if (url.Length == 0)
         {
             if (status == WorkspaceStatus.Hibernated)
             {
-                context.Response.Headers.RetryAfter = "15";
-                return (null, TypedResults.Json(new WakingAnswer("workspace is waking from hibernation — retry in ~15 seconds", Waking: true, RetryAfter: 15),
-                    statusCode: StatusCodes.Status503ServiceUnavailable));
+                const string waking = "workspace is waking from hibernation — retry in ~15 seconds";
+                return (null, new ProxyRefusal(StatusCodes.Status503ServiceUnavailable, waking,
+                    TypedResults.Json(new WakingAnswer(waking, Waking: true, RetryAfter: 15), statusCode: StatusCodes.Status503ServiceUnavailable), RetryAfter: "15"));
             }
 
-            return (null, TypedResults.Json(new Registry.UnavailableAnswer("workspace has no URL", status), statusCode: StatusCodes.Status503ServiceUnavailable));
+            return (null, new ProxyRefusal(StatusCodes.Status503ServiceUnavailable, "workspace has no URL",
+                TypedResults.Json(new Registry.UnavailableAnswer("workspace has no URL", status), statusCode: StatusCodes.Status503ServiceUnavailable)));
         }
 
-        if (!await urls.AllowsForwardingAsync(url, context.RequestAborted))
+        if (!await urls.AllowsForwardingAsync(url, cancellationToken))
         {
-            return (null, ContractError.BadGateway("workspace URL is not publicly routable"));
+            return (null, ProxyRefusal.Of(ContractError.BadGateway("workspace URL is not publicly routable")));
         }
 
         return (new ProxyTarget(workspaceId, row, url), null);
@@ -61,5 +65,22 @@ public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url)
         {
             return Row.Capabilities.TryGetValue(name, out var enabled) && enabled;
         }
+    }
+}
+
+/// <summary>Why a call cannot go to its target: the status and error text, and the proxy route's answer for it.</summary>
+public sealed record ProxyRefusal(int Status, string Error, IResult Answer, string? RetryAfter = null)
+{
+    public static ProxyRefusal Of(ContractError error) => new(error.StatusCode, error.Error, error);
+
+    /// <summary>Answers the proxied request with the refusal (and its <c>Retry-After</c>).</summary>
+    public Task ExecuteAsync(HttpContext context)
+    {
+        if (RetryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = RetryAfter;
+        }
+
+        return Answer.ExecuteAsync(context);
     }
 }

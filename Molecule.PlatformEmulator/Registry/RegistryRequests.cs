@@ -31,7 +31,7 @@ public sealed record RegisterRequest : IRequestBody<RegisterRequest>
 
         // §3 row 12: the real platform's datastore rejects a non-UUID id and the error leaks as a 500.
         return Contract.ParseWorkspaceId(Id) is null
-            ? options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("registration failed") : ContractError.BadRequest(InvalidBody)
+            ? options.Quirks.DatastoreError("registration failed", ContractError.BadRequest(InvalidBody))
             : null;
     }
 }
@@ -74,7 +74,7 @@ public sealed record HeartbeatRequest : IRequestBody<HeartbeatRequest>
         }
 
         return Contract.ParseWorkspaceId(WorkspaceId) is null
-            ? options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to update") : ContractError.BadRequest(InvalidBody)
+            ? options.Quirks.DatastoreError("failed to update", ContractError.BadRequest(InvalidBody))
             : null;
     }
 }
@@ -101,7 +101,7 @@ public sealed record UpdateCardRequest : IRequestBody<UpdateCardRequest>
         }
 
         return Contract.ParseWorkspaceId(WorkspaceId) is null
-            ? options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to update card") : ContractError.BadRequest(InvalidBody)
+            ? options.Quirks.DatastoreError("failed to update card", ContractError.BadRequest(InvalidBody))
             : null;
     }
 }

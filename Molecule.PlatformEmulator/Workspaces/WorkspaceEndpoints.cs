@@ -55,7 +55,7 @@ public static class WorkspaceEndpoints
             if (Contract.ParseWorkspaceId(parentText) is not { } parent || service.State.Find(parent) is not { } parentRow || parentRow.Status == WorkspaceStatus.Removed)
             {
                 // §3 row 12: the real platform's foreign-key failure leaks as a 500.
-                return options.Quirks.DatastoreErrorsAs500 ? ContractError.Internal("failed to create workspace") : ContractError.BadRequest("invalid workspace fields");
+                return options.Quirks.DatastoreError("failed to create workspace", ContractError.BadRequest("invalid workspace fields"));
             }
 
             parentId = parent;
