@@ -32,7 +32,7 @@ public sealed class PlatformClient
         ArgumentException.ThrowIfNullOrWhiteSpace(workspaceId);
         _http = http;
         _time = time ?? TimeProvider.System;
-        PlatformUrl = new Uri(platformUrl.AbsoluteUri.TrimEnd('/') + "/");
+        PlatformUrl = PlatformRequests.Root(platformUrl);
         WorkspaceId = workspaceId;
         Tokens = tokens;
     }
@@ -110,12 +110,7 @@ public sealed class PlatformClient
     private async Task<PlatformResponse> SendAsync(Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var request = create();
-        request.Headers.TryAddWithoutValidation("X-Workspace-ID", WorkspaceId);
-        var token = Tokens.Current;
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        PlatformRequests.Identify(request, WorkspaceId, Tokens);
 
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);

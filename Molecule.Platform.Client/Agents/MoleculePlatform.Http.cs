@@ -31,11 +31,7 @@ public sealed partial class MoleculePlatform
         CancellationToken cancellationToken, (string Name, string Value)[] extraHeaders)
     {
         using var request = new HttpRequestMessage(method, new Uri(PlatformUrl, path)) { Content = content() };
-        request.Headers.TryAddWithoutValidation("X-Workspace-ID", WorkspaceId);
-        if (Tokens.Current is { } token)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        PlatformRequests.Identify(request, WorkspaceId, Tokens);
 
         foreach (var (name, value) in extraHeaders)
         {

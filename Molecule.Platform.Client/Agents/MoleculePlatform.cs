@@ -35,7 +35,7 @@ public sealed partial class MoleculePlatform
         ArgumentNullException.ThrowIfNull(tokens);
         _http = http;
         _time = time ?? TimeProvider.System;
-        PlatformUrl = new Uri(platformUrl.AbsoluteUri.TrimEnd('/') + "/");
+        PlatformUrl = PlatformRequests.Root(platformUrl);
         WorkspaceId = workspaceId;
         Tokens = tokens;
     }
