@@ -8,80 +8,59 @@ namespace Molecule.Browser.Tests;
 
 /// <summary>The emulator's canvas in Debian's Chromium, against a real emulator and a real workspace.</summary>
 [Trait("Category", "Browser")]
-public sealed class CanvasTests : IAsyncLifetime
+public sealed class CanvasTests : CanvasTest
 {
-    private CanvasEnvironment _env = null!;
-
-    public async Task InitializeAsync()
-    {
-        if (!File.Exists(BrowserFactAttribute.Chromium))
-        {
-            return;
-        }
-
-        _env = await CanvasEnvironment.StartAsync();
-        await _env.OpenCanvasAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_env is not null)
-        {
-            await _env.DisposeAsync();
-        }
-    }
-
     [BrowserFact]
     public async Task The_workspace_card_appears_and_turns_green_with_its_card_details()
     {
-        var card = _env.Card;
+        var card = Env.Card;
         await Expect(card).ToHaveAttributeAsync("data-status", "online");
         await Expect(card.Locator(".status")).ToHaveTextAsync("online");
         await Expect(card.Locator(".name")).ToHaveTextAsync(CanvasEnvironment.WorkspaceName);
         await Expect(card.Locator(".skills li")).ToContainTextAsync(["Echo", "Work"]);
         await Expect(card.Locator(".modes")).ToContainTextAsync("text/plain");
         await Expect(card.Locator(".heartbeat")).ToHaveTextAsync(new Regex(@"^\d+ s ago$"));
-        await Expect(_env.Page.Locator("#connection")).ToHaveTextAsync("Live");
-        await Expect(_env.Page.Locator("#event-log li[data-event='WORKSPACE_HEARTBEAT']").First).ToBeVisibleAsync();
-        await _env.ScreenshotAsync("online");
+        await Expect(Env.Page.Locator("#connection")).ToHaveTextAsync("Live");
+        await Expect(Env.Page.Locator("#event-log li[data-event='WORKSPACE_HEARTBEAT']").First).ToBeVisibleAsync();
+        await Env.ScreenshotAsync("online");
     }
 
     [BrowserFact]
     public async Task Failing_tasks_raise_the_error_rate_and_turn_the_card_amber_with_the_sample_error()
     {
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
         for (var i = 0; i < 3; i++)
         {
-            using var response = await _env.Admin.PostAsync($"/workspaces/{_env.WorkspaceId}/a2a", new StringContent(
+            using var response = await Env.Admin.PostAsync($"/workspaces/{Env.WorkspaceId}/a2a", new StringContent(
                 """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"fail upstream model timed out"}]}}}""",
                 Encoding.UTF8, "application/json"));
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "degraded");
-        await Expect(_env.Card.Locator(".error-rate")).ToHaveTextAsync("100 %");
-        await Expect(_env.Card.Locator(".sample-error")).ToContainTextAsync("upstream model timed out");
-        await _env.ScreenshotAsync("degraded");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "degraded");
+        await Expect(Env.Card.Locator(".error-rate")).ToHaveTextAsync("100 %");
+        await Expect(Env.Card.Locator(".sample-error")).ToContainTextAsync("upstream model timed out");
+        await Env.ScreenshotAsync("degraded");
     }
 
     [BrowserFact]
     public async Task A_stopped_workspace_turns_grey_after_the_liveness_timeout()
     {
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
 
-        await _env.StopWorkspaceAsync();
+        await Env.StopWorkspaceAsync();
 
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "offline", new() { Timeout = 30_000 });
-        await Expect(_env.Page.Locator("#event-log li[data-event='WORKSPACE_OFFLINE']").First).ToBeVisibleAsync();
-        await _env.ScreenshotAsync("offline");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "offline", new() { Timeout = 30_000 });
+        await Expect(Env.Page.Locator("#event-log li[data-event='WORKSPACE_OFFLINE']").First).ToBeVisibleAsync();
+        await Env.ScreenshotAsync("offline");
     }
 
     [BrowserFact]
     public async Task A_chat_message_streams_the_echo_answer_into_the_panel_and_a_running_task_can_be_canceled()
     {
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
-        await _env.Card.GetByRole(AriaRole.Button, new() { Name = "Chat" }).ClickAsync();
-        var chat = _env.Page.GetByRole(AriaRole.Region, new() { Name = $"Chat · {CanvasEnvironment.WorkspaceName}" });
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
+        await Env.Card.GetByRole(AriaRole.Button, new() { Name = "Chat" }).ClickAsync();
+        var chat = Env.Page.GetByRole(AriaRole.Region, new() { Name = $"Chat · {CanvasEnvironment.WorkspaceName}" });
         await Expect(chat).ToBeVisibleAsync();
 
         await chat.GetByLabel("Message").FillAsync("hello from the canvas");
@@ -89,13 +68,13 @@ public sealed class CanvasTests : IAsyncLifetime
         var answer = chat.Locator("li.agent").Last;
         await Expect(answer.Locator(".text")).ToHaveTextAsync("Echo: hello from the canvas");
         await Expect(answer).ToHaveAttributeAsync("data-state", "completed");
-        await _env.ScreenshotAsync("chat");
+        await Env.ScreenshotAsync("chat");
 
         await chat.GetByLabel("Message").FillAsync("work 30s");
         await chat.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         var work = chat.Locator("li.agent").Last;
         await Expect(work).ToHaveAttributeAsync("data-state", "working");
-        await Expect(_env.Card.Locator(".banner")).ToContainTextAsync("work 30s");
+        await Expect(Env.Card.Locator(".banner")).ToContainTextAsync("work 30s");
         await chat.GetByRole(AriaRole.Button, new() { Name = "Cancel task" }).ClickAsync();
         await Expect(work).ToHaveAttributeAsync("data-state", "canceled");
     }
@@ -103,67 +82,67 @@ public sealed class CanvasTests : IAsyncLifetime
     [BrowserFact]
     public async Task The_page_shows_it_is_reconnecting_while_the_emulator_restarts_and_recovers_by_itself()
     {
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
 
-        await _env.StopEmulatorAsync();
-        await Expect(_env.Page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        await Expect(_env.Page.Locator("#connection")).ToContainTextAsync("Reconnecting");
-        await _env.ScreenshotAsync("reconnecting");
+        await Env.StopEmulatorAsync();
+        await Expect(Env.Page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        await Expect(Env.Page.Locator("#connection")).ToContainTextAsync("Reconnecting");
+        await Env.ScreenshotAsync("reconnecting");
 
-        await _env.StartEmulatorAsync();
-        await Expect(_env.Page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 30_000 });
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online", new() { Timeout = 30_000 });
+        await Env.StartEmulatorAsync();
+        await Expect(Env.Page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 30_000 });
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online", new() { Timeout = 30_000 });
     }
 
     [BrowserFact]
     public async Task Creating_a_workspace_shows_its_id_and_the_docker_run_line()
     {
-        await _env.Page.GetByLabel("Name").FillAsync("from-the-canvas");
-        await _env.Page.GetByRole(AriaRole.Button, new() { Name = "Create (runtime external)" }).ClickAsync();
+        await Env.Page.GetByLabel("Name").FillAsync("from-the-canvas");
+        await Env.Page.GetByRole(AriaRole.Button, new() { Name = "Create (runtime external)" }).ClickAsync();
 
-        var id = _env.Page.Locator("#create-id");
+        var id = Env.Page.Locator("#create-id");
         await Expect(id).ToHaveTextAsync(new Regex("^[0-9a-f-]{36}$"));
-        var run = await _env.Page.GetByLabel("Start an agent for it").InputValueAsync();
+        var run = await Env.Page.GetByLabel("Start an agent for it").InputValueAsync();
         Assert.Contains($"WORKSPACE_ID={await id.TextContentAsync()}", run, StringComparison.Ordinal);
         Assert.Matches(@"WORKSPACE_AUTH_TOKEN=\S{20,}", run);
-        Assert.Contains($"PLATFORM_URL=http://host.docker.internal:{_env.EmulatorPort}", run, StringComparison.Ordinal);
-        var created = _env.Page.Locator(".card", new() { Has = _env.Page.Locator(".name", new() { HasText = "from-the-canvas" }) });
+        Assert.Contains($"PLATFORM_URL=http://host.docker.internal:{Env.EmulatorPort}", run, StringComparison.Ordinal);
+        var created = Env.Page.Locator(".card", new() { Has = Env.Page.Locator(".name", new() { HasText = "from-the-canvas" }) });
         await Expect(created).ToHaveAttributeAsync("data-status", "awaiting_agent");
     }
 
     [BrowserFact]
     public async Task The_page_follows_the_dark_scheme_and_works_from_the_keyboard_with_labelled_controls()
     {
-        await _env.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
-        var background = await _env.Page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+        await Env.Page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
+        var background = await Env.Page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
         Assert.Equal("rgb(15, 18, 23)", background);
-        await _env.ScreenshotAsync("dark");
+        await Env.ScreenshotAsync("dark");
 
         // Every form control has an accessible name.
-        var unnamed = await _env.Page.EvaluateAsync<int>(
+        var unnamed = await Env.Page.EvaluateAsync<int>(
             "[...document.querySelectorAll('input, select, textarea')].filter(e => !e.labels?.length && !e.getAttribute('aria-label')).length");
         Assert.Equal(0, unnamed);
 
         // Keyboard only: focus the card's Chat button, open the panel, type and send with Enter.
-        await _env.Card.GetByRole(AriaRole.Button, new() { Name = "Chat" }).FocusAsync();
-        await _env.Page.Keyboard.PressAsync("Enter");
-        await Expect(_env.Page.GetByLabel("Message")).ToBeFocusedAsync();
-        await _env.Page.Keyboard.TypeAsync("typed only");
-        await _env.Page.Keyboard.PressAsync("Enter");
-        await Expect(_env.Page.Locator("#chat-log li.agent .text").Last).ToHaveTextAsync("Echo: typed only");
+        await Env.Card.GetByRole(AriaRole.Button, new() { Name = "Chat" }).FocusAsync();
+        await Env.Page.Keyboard.PressAsync("Enter");
+        await Expect(Env.Page.GetByLabel("Message")).ToBeFocusedAsync();
+        await Env.Page.Keyboard.TypeAsync("typed only");
+        await Env.Page.Keyboard.PressAsync("Enter");
+        await Expect(Env.Page.Locator("#chat-log li.agent .text").Last).ToHaveTextAsync("Echo: typed only");
     }
 
     [BrowserFact]
     public async Task Faults_can_be_added_and_cleared_from_the_page()
     {
-        await _env.Page.GetByLabel("Path").FillAsync("/registry/heartbeat");
-        await _env.Page.GetByRole(AriaRole.Button, new() { Name = "Add fault" }).ClickAsync();
-        var faults = _env.Page.GetByRole(AriaRole.List, new() { Name = "Active faults" });
+        await Env.Page.GetByLabel("Path").FillAsync("/registry/heartbeat");
+        await Env.Page.GetByRole(AriaRole.Button, new() { Name = "Add fault" }).ClickAsync();
+        var faults = Env.Page.GetByRole(AriaRole.List, new() { Name = "Active faults" });
         await Expect(faults.Locator("li")).ToHaveCountAsync(1);
         await Expect(faults).ToContainTextAsync("/registry/heartbeat → 503");
 
-        await _env.Page.GetByRole(AriaRole.Button, new() { Name = "Clear all" }).ClickAsync();
+        await Env.Page.GetByRole(AriaRole.Button, new() { Name = "Clear all" }).ClickAsync();
         await Expect(faults.Locator("li")).ToHaveCountAsync(0);
     }
 }

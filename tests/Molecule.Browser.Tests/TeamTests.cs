@@ -10,29 +10,8 @@ namespace Molecule.Browser.Tests;
 
 /// <summary>The canvas shows the team at work, in Debian's Chromium: approvals a person decides, delegations, memories.</summary>
 [Trait("Category", "Browser")]
-public sealed class TeamTests : IAsyncLifetime
+public sealed class TeamTests : CanvasTest
 {
-    private CanvasEnvironment _env = null!;
-
-    public async Task InitializeAsync()
-    {
-        if (!File.Exists(BrowserFactAttribute.Chromium))
-        {
-            return;
-        }
-
-        _env = await CanvasEnvironment.StartAsync();
-        await _env.OpenCanvasAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_env is not null)
-        {
-            await _env.DisposeAsync();
-        }
-    }
-
     [BrowserFact]
     public async Task An_approval_an_agent_asks_for_is_approved_from_the_page_and_the_agent_sees_the_decision()
     {
@@ -40,14 +19,14 @@ public sealed class TeamTests : IAsyncLifetime
         var approval = await AsAgentAsync(id, token, HttpMethod.Post, $"/workspaces/{id}/approvals", """{"action":"deploy to prod","reason":"release 1.2"}""");
         var approvalId = approval.GetProperty("approval_id").GetString();
 
-        var row = _env.Page.Locator($"#approval-list li[data-approval-id='{approvalId}']");
+        var row = Env.Page.Locator($"#approval-list li[data-approval-id='{approvalId}']");
         await Expect(row).ToContainTextAsync("asker: deploy to prod");
         await Expect(row).ToContainTextAsync("release 1.2");
-        await _env.ScreenshotAsync("approval-pending");
+        await Env.ScreenshotAsync("approval-pending");
         await row.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
         await Expect(row).ToHaveCountAsync(0);
-        await Expect(_env.Page.Locator("#approval-log li[data-decision='approved']").First).ToContainTextAsync("asker: approved by canvas");
+        await Expect(Env.Page.Locator("#approval-log li[data-decision='approved']").First).ToContainTextAsync("asker: approved by canvas");
         var decided = await AsAgentAsync(id, token, HttpMethod.Get, $"/workspaces/{id}/approvals");   // what the agent polls
         Assert.Equal("approved", decided[0].GetProperty("status").GetString());
         Assert.Equal("canvas", decided[0].GetProperty("decided_by").GetString());
@@ -56,16 +35,16 @@ public sealed class TeamTests : IAsyncLifetime
     [BrowserFact]
     public async Task A_delegation_to_the_running_workspace_appears_as_an_edge_and_resolves()
     {
-        await Expect(_env.Card).ToHaveAttributeAsync("data-status", "online");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
         var (lead, token) = await CreateAgentAsync("lead");
 
-        var sent = await AsAgentAsync(lead, token, HttpMethod.Post, $"/workspaces/{lead}/delegate", $$"""{"target_id":"{{_env.WorkspaceId}}","task":"hello team"}""");
+        var sent = await AsAgentAsync(lead, token, HttpMethod.Post, $"/workspaces/{lead}/delegate", $$"""{"target_id":"{{Env.WorkspaceId}}","task":"hello team"}""");
 
-        var edge = _env.Page.Locator($"#delegation-list li[data-delegation-id='{sent.GetProperty("delegation_id").GetString()}']");
+        var edge = Env.Page.Locator($"#delegation-list li[data-delegation-id='{sent.GetProperty("delegation_id").GetString()}']");
         await Expect(edge.Locator(".edge")).ToHaveTextAsync($"lead → {CanvasEnvironment.WorkspaceName}");
         await Expect(edge).ToHaveAttributeAsync("data-status", "completed");
         await Expect(edge).ToContainTextAsync("hello team");   // the echo agent's answer, previewed
-        await _env.ScreenshotAsync("delegation");
+        await Env.ScreenshotAsync("delegation");
     }
 
     [BrowserFact]
@@ -73,22 +52,22 @@ public sealed class TeamTests : IAsyncLifetime
     {
         var (id, token) = await CreateAgentAsync("rememberer");
         await AsAgentAsync(id, token, HttpMethod.Post, $"/workspaces/{id}/secrets", """{"key":"OPENAI_API_KEY","value":"sk-never-shown"}""");
-        var card = _env.Page.Locator($"[data-workspace-id='{id}']");
+        var card = Env.Page.Locator($"[data-workspace-id='{id}']");
         await card.GetByRole(AriaRole.Button, new() { Name = "Details" }).ClickAsync();
 
         await AsAgentAsync(id, token, HttpMethod.Post, $"/workspaces/{id}/memories", """{"content":"the summary of X is short","scope":"TEAM"}""");
 
-        await Expect(_env.Page.Locator("#memory-list li[data-scope='TEAM']")).ToContainTextAsync("the summary of X is short");
-        await Expect(_env.Page.Locator("#secret-list")).ToContainTextAsync("OPENAI_API_KEY (workspace)");
-        await Expect(_env.Page.Locator("#details")).Not.ToContainTextAsync("sk-never-shown");
-        await _env.Page.GetByLabel("Search memories").FillAsync("nothing matches this");
-        await Expect(_env.Page.Locator("#memory-list li")).ToHaveCountAsync(0);
-        await _env.ScreenshotAsync("details");
+        await Expect(Env.Page.Locator("#memory-list li[data-scope='TEAM']")).ToContainTextAsync("the summary of X is short");
+        await Expect(Env.Page.Locator("#secret-list")).ToContainTextAsync("OPENAI_API_KEY (workspace)");
+        await Expect(Env.Page.Locator("#details")).Not.ToContainTextAsync("sk-never-shown");
+        await Env.Page.GetByLabel("Search memories").FillAsync("nothing matches this");
+        await Expect(Env.Page.Locator("#memory-list li")).ToHaveCountAsync(0);
+        await Env.ScreenshotAsync("details");
     }
 
     private async Task<(string Id, string Token)> CreateAgentAsync(string name)
     {
-        using var response = await _env.Admin.PostAsync("/workspaces", new StringContent($$"""{"name":"{{name}}","runtime":"external"}""", Encoding.UTF8, "application/json"));
+        using var response = await Env.Admin.PostAsync("/workspaces", new StringContent($$"""{"name":"{{name}}","runtime":"external"}""", Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
         var root = JsonDocument.Parse(body).RootElement;
@@ -97,7 +76,7 @@ public sealed class TeamTests : IAsyncLifetime
 
     private async Task<JsonElement> AsAgentAsync(string id, string token, HttpMethod method, string path, string? body = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(new Uri(_env.EmulatorUrl), path));
+        using var request = new HttpRequestMessage(method, new Uri(new Uri(Env.EmulatorUrl), path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Add("X-Workspace-ID", id);
         if (body is not null)
@@ -105,8 +84,7 @@ public sealed class TeamTests : IAsyncLifetime
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        using var client = new HttpClient { Timeout = TestTimeouts.Short };
-        using var response = await client.SendAsync(request);
+        using var response = await Env.Admin.SendAsync(request);   // the request's own bearer wins over the admin default
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();

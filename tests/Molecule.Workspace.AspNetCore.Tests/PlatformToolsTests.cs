@@ -17,6 +17,7 @@ namespace Molecule.Workspace.AspNetCore.Tests;
 public sealed class PlatformToolsTests : IAsyncLifetime
 {
     private readonly EmulatorProcess _emulator = new();
+    private readonly HttpClient _http = new() { Timeout = TestTimeouts.Short };   // one client for every workspace's calls
     private readonly string _tokens = Directory.CreateTempSubdirectory("molecule-tools-").FullName;
     private WebApplication? _summarizer;
     private MoleculePlatform _lead = null!;
@@ -71,6 +72,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
             await _summarizer.DisposeAsync();
         }
 
+        _http.Dispose();
         await _emulator.DisposeAsync();
         Directory.Delete(_tokens, recursive: true);
     }
@@ -189,8 +191,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     [Fact]
     public async Task The_MCP_bridge_and_the_native_tools_give_the_same_answers_for_every_tool()
     {
-        using var http = new HttpClient();
-        await using var mcp = await McpPlatformTools.ConnectAsync(_member, http).DefaultTimeout();
+        await using var mcp = await McpPlatformTools.ConnectAsync(_member, _http).DefaultTimeout();
         var native = PlatformTools.Create(_member).ToDictionary(t => t.Name);
         var bridge = mcp.Tools.ToDictionary(t => t.Name);
         Assert.Equal(PlatformTools.Names, mcp.Tools.Select(t => t.Name));   // the emulator offers send_message_to_user under Compatible
@@ -243,7 +244,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     {
         var tokens = new TokenStore(Path.Combine(_tokens, id));
         tokens.Save(token);
-        return new MoleculePlatform(new HttpClient(), new Uri($"http://127.0.0.1:{_emulator.Port}"), id, tokens);
+        return new MoleculePlatform(_http, new Uri($"http://127.0.0.1:{_emulator.Port}"), id, tokens);
     }
 
     private async Task<(string Id, string Token)> CreateChildAsync(string name, string parentId)
