@@ -95,6 +95,21 @@ public sealed class CanvasTests : CanvasTest
     }
 
     [BrowserFact]
+    public async Task The_page_reaches_its_reconnect_loop_even_when_a_first_load_loses_its_connection()
+    {
+        // The emulator going away while the page loads: one of the first loads meets a reset connection.
+        using var fault = await Env.Admin.PostAsync(
+            "/_emulator/faults",
+            new StringContent("""{"method":"GET","path":"/approvals/pending","kind":"reset"}""", Encoding.UTF8, "application/json"));
+        Assert.True(fault.IsSuccessStatusCode, $"the fault was not added: {(int)fault.StatusCode}");
+
+        await Env.Page.ReloadAsync();
+
+        await Expect(Env.Page.Locator("#connection")).ToHaveTextAsync("Live");
+        await Expect(Env.Card).ToHaveAttributeAsync("data-status", "online");
+    }
+
+    [BrowserFact]
     public async Task Creating_a_workspace_shows_its_id_and_the_docker_run_line()
     {
         await Env.Page.GetByLabel("Name").FillAsync("from-the-canvas");

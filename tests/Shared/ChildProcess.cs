@@ -12,6 +12,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _errors = new();
+    private int _disposed;
 
     private ChildProcess(Process process)
     {
@@ -92,6 +93,11 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!Process.HasExited)
         {
             Process.Kill(entireProcessTree: true);

@@ -182,8 +182,12 @@ function connect() {
   socket.addEventListener('open', () => {
     reconnectDelay = 500;
     setConnection('live', 'Live');
+    // Subscribed first, loaded second: nothing that happens between the two is missed, on the first open and after
+    // every outage. A load that fails leaves what the page shows; the next open reloads it.
     refreshWorkspaces();
     refreshFaults();
+    loadEventHistory();
+    team.start().catch(() => { /* the socket reports outages */ });
   });
   socket.addEventListener('message', message => {
     let envelope;
@@ -489,7 +493,5 @@ $('auth-form').addEventListener('submit', () => { /* method=dialog closes the di
 
 setInterval(tickHeartbeats, 1000);
 const team = createTeam({ api, nameOf, cardOf: () => state.cards });
-await refreshWorkspaces();
-await team.start();
-await loadEventHistory();
+await refreshWorkspaces();   // asks for the admin token first where the emulator wants one
 connect();

@@ -72,6 +72,7 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         await dialog.GetByLabel("ADMIN_TOKEN").FillAsync(AdminToken);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Assertions.Expect(dialog).ToBeHiddenAsync();
+        await Assertions.Expect(Page.Locator("#connection")).ToHaveTextAsync("Live");   // subscribed to the live events
     }
 
     public ILocator Card => Page.Locator($"[data-workspace-id='{WorkspaceId}']");
@@ -89,6 +90,7 @@ public sealed class CanvasEnvironment : IAsyncDisposable
         if (_emulator is not null)
         {
             await _emulator.DisposeAsync();
+            _emulator = null;
         }
     }
 
