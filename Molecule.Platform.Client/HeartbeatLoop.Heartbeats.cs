@@ -34,6 +34,7 @@ public sealed partial class HeartbeatLoop
                     await PollStateAsync(stoppingToken).ConfigureAwait(false);
                 }
 
+                RaiseHeartbeatSucceeded();
                 break;
 
             case HttpStatusCode.Unauthorized or HttpStatusCode.NotFound:
@@ -63,6 +64,20 @@ public sealed partial class HeartbeatLoop
                     LogHeartbeatFailed(_logger, response.Describe(), Seconds(delay));
                     break;
                 }
+        }
+    }
+
+    private void RaiseHeartbeatSucceeded()
+    {
+        try
+        {
+            HeartbeatSucceeded?.Invoke(this, EventArgs.Empty);
+        }
+#pragma warning disable CA1031 // a subscriber's bug must not stop the heartbeats
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHeartbeatHandlerFailed(_logger, ex);
         }
     }
 

@@ -43,4 +43,7 @@ public sealed partial class HeartbeatLoop
 
     [LoggerMessage(EventId = 131, Level = LogLevel.Warning, Message = "Agent card update failed: {Error}; retrying later")]
     private static partial void LogCardUpdateFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 132, Level = LogLevel.Error, Message = "A HeartbeatSucceeded handler failed")]
+    private static partial void LogHeartbeatHandlerFailed(ILogger logger, Exception exception);
 }

@@ -28,4 +28,26 @@ public sealed class HeartbeatLoopOptions
 
     /// <summary>Set to have the loop register the workspace (and re-register it when the platform forgets it).</summary>
     public RegistrationInfo? Registration { get; init; }
+
+    /// <summary>What the runtime can do, sent as the heartbeat's <c>runtime_metadata</c>; nothing is sent when null.</summary>
+    public RuntimeMetadata? RuntimeMetadata { get; init; }
+}
+
+/// <summary>
+/// The heartbeat's <c>runtime_metadata</c>: the capabilities the runtime really has (the platform changes its behaviour
+/// on some of them: a <c>session</c> runtime is answered 503 by the proxy instead of being queued; a <c>status_mgmt</c>
+/// runtime reports its own status), and its A2A idle timeout.
+/// </summary>
+/// <param name="Capabilities">Capability name to whether the runtime has it.</param>
+/// <param name="IdleTimeoutSeconds">The platform's per-workspace A2A idle timer, when set.</param>
+public sealed record RuntimeMetadata(IReadOnlyDictionary<string, bool> Capabilities, int? IdleTimeoutSeconds = null)
+{
+    /// <summary>The capability names the platform knows, in its order.</summary>
+    public static readonly IReadOnlyList<string> CapabilityNames = ["heartbeat", "scheduler", "session", "status_mgmt", "retry", "activity_decoration", "channel_dispatch"];
+
+    /// <summary>
+    /// What a workspace built on this SDK has: it heartbeats; it has no scheduler, sessions, own status management,
+    /// retry of failed turns, activity decoration or channel dispatch.
+    /// </summary>
+    public static RuntimeMetadata Workspace { get; } = new(CapabilityNames.ToDictionary(name => name, name => name == "heartbeat"));
 }

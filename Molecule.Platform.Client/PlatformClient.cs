@@ -72,6 +72,28 @@ public sealed class PlatformClient
             writer.WriteNumber("active_tasks", payload.ActiveTasks);
             writer.WriteString("current_task", payload.CurrentTask);
             writer.WriteNumber("uptime_seconds", payload.UptimeSeconds);
+            if (payload.RuntimeState is { } state)
+            {
+                writer.WriteString("runtime_state", state);
+            }
+
+            if (payload.RuntimeMetadata is { } metadata)
+            {
+                writer.WriteStartObject("runtime_metadata");
+                writer.WriteStartObject("capabilities");
+                foreach (var (name, has) in metadata.Capabilities)
+                {
+                    writer.WriteBoolean(name, has);
+                }
+
+                writer.WriteEndObject();
+                if (metadata.IdleTimeoutSeconds is { } idle)
+                {
+                    writer.WriteNumber("idle_timeout_seconds", idle);
+                }
+
+                writer.WriteEndObject();
+            }
         }, timeout ?? RequestTimeout, cancellationToken);
 
     /// <summary><c>POST /registry/update-card</c>: replaces the card the platform shows.</summary>
@@ -198,4 +220,11 @@ public sealed record PlatformResponse(HttpStatusCode? Status, string Body, TimeS
 }
 
 /// <summary>The heartbeat's body (<c>workspace_id</c> is added by the client).</summary>
-public readonly record struct HeartbeatPayload(double ErrorRate, string SampleError, int ActiveTasks, string CurrentTask, long UptimeSeconds);
+public readonly record struct HeartbeatPayload(double ErrorRate, string SampleError, int ActiveTasks, string CurrentTask, long UptimeSeconds)
+{
+    /// <summary><c>runtime_state</c>: <c>wedged</c> when the agent reported itself stuck (the platform marks it degraded); otherwise not sent.</summary>
+    public string? RuntimeState { get; init; }
+
+    /// <summary><c>runtime_metadata</c>, when the runtime declares its capabilities.</summary>
+    public RuntimeMetadata? RuntimeMetadata { get; init; }
+}

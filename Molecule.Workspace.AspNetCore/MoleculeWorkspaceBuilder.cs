@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Molecule.Workspace.Agents;
 using Molecule.Workspace.Infrastructure;
+using Molecule.Workspace.Runtime;
 
 namespace Molecule.Workspace;
 
@@ -58,13 +59,14 @@ public sealed class MoleculeWorkspaceBuilder
     {
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxContexts, 1);
-        return AddAgent(sp => new AIAgentAdapter(factory(sp), maxContexts, sp.GetRequiredService<TimeProvider>()));
+        return AddAgent(sp => new AIAgentAdapter(factory(sp), maxContexts, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Platform.Client.MoleculePlatform>()));
     }
 
     /// <summary>
     /// Uses the <see cref="IChatClient"/> registered in DI (OpenAI, Azure OpenAI, Ollama or your own) as a chat agent:
-    /// an Agent Framework chat-client agent with the system prompt and bounded history of
-    /// <see cref="ChatAgentOptions"/> (section <c>Agent:Chat</c>), named after the card.
+    /// an Agent Framework chat-client agent with the workspace's assembled system prompt (<see cref="WorkspacePrompt"/>),
+    /// the platform's tools and the bounded history of <see cref="ChatAgentOptions"/> (section <c>Agent:Chat</c>),
+    /// named after the card.
     /// </summary>
     /// <param name="configure">Sets the chat options in code, after configuration.</param>
     /// <returns>This builder.</returns>
@@ -83,15 +85,17 @@ public sealed class MoleculeWorkspaceBuilder
             var card = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             var client = sp.GetService<IChatClient>() ?? throw new MoleculeWorkspaceConfigurationException(
                 "AddChatAgent() needs an IChatClient in DI: register one (e.g. services.AddChatClient(...)) before the app starts.");
-            var agent = new ChatClientAgent(client, new ChatClientAgentOptions
+            // The instructions are the workspace's assembled prompt (platform instructions, prompt files, parent context,
+            // skills, peers), with SystemPrompt where the config folder has no prompt file.
+            var prompted = new PromptedChatClient(client, sp.GetRequiredService<WorkspacePrompt>(), chat.SystemPrompt);
+            var agent = new ChatClientAgent(prompted, new ChatClientAgentOptions
             {
                 Name = card.Name,
                 Description = card.Description,
                 ChatOptions = new ChatOptions
                 {
-                    Instructions = string.IsNullOrWhiteSpace(chat.SystemPrompt) ? null : chat.SystemPrompt,
                     // The agent framework invokes them and feeds the results back to the model; each call shows as progress.
-                    Tools = chat.PlatformTools ? [.. PlatformTools.Create(sp.GetRequiredService<Platform.Client.MoleculePlatform>(), chat.DisabledTools)] : null,
+                    Tools = chat.PlatformTools ? [.. PlatformTools.Create(sp.GetRequiredService<Platform.Client.MoleculePlatform>(), chat.DisabledTools, sp.GetRequiredService<DelegationResults>())] : null,
                 },
 #pragma warning disable MEAI001 // MessageCountingChatReducer is marked for evaluation in Microsoft.Extensions.AI 10.11.0
                 ChatHistoryProvider = new InMemoryChatHistoryProvider(new InMemoryChatHistoryProviderOptions
@@ -100,7 +104,7 @@ public sealed class MoleculeWorkspaceBuilder
                 }),
 #pragma warning restore MEAI001
             }, sp.GetService<ILoggerFactory>(), sp);
-            return new AIAgentAdapter(agent, chat.MaxContexts, sp.GetRequiredService<TimeProvider>());
+            return new AIAgentAdapter(agent, chat.MaxContexts, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Platform.Client.MoleculePlatform>());
         }));
         return this;
     }

@@ -10,6 +10,7 @@ using Molecule.Shared;
 using Molecule.Workspace.A2A;
 using Molecule.Workspace.Card;
 using Molecule.Workspace.ControlPlane;
+using Molecule.Workspace.Runtime;
 using Molecule.Workspace.Infrastructure;
 using Molecule.Workspace.Tasks;
 using Molecule.Workspace.Tasks.Journal;
@@ -23,7 +24,8 @@ public static class MoleculeWorkspaceExtensions
     /// Adds everything a workspace is except its brain: the agent card, the A2A 1.0/0.3 server, the task store,
     /// registration, token and heartbeat with the platform, readiness on the platform link, and the graceful shutdown
     /// sequence. Settings come from the platform's environment names (<c>WORKSPACE_ID</c>, <c>PLATFORM_URL</c>,
-    /// <c>PORT</c>, <c>AGENT_URL</c>, <c>CONFIGS_DIR</c>, …), the <c>Agent</c> section and <c>CONFIGS_DIR/config.yaml</c>.
+    /// <c>PORT</c>, <c>AGENT_URL</c>, <c>CONFIGS_DIR</c>, …), the <c>Agent</c> section, <c>CONFIGS_DIR/config.yaml</c> and
+    /// the workspace's secrets on the platform.
     /// Add the brain on the returned builder: <c>.AddAgent&lt;TAgent&gt;()</c>, <c>.AddChatAgent()</c> or <c>.AddAIAgent(…)</c>.
     /// </summary>
     /// <param name="builder">The app's builder.</param>
@@ -38,11 +40,19 @@ public static class MoleculeWorkspaceExtensions
             return configureCard is null ? added : added.ConfigureCard(configureCard);
         }
 
+        var runtime = RuntimeConfigSource.Add(builder.Configuration, ConfigsDirectory(builder.Configuration));
+        if (runtime.Current.A2APort is { } yamlPort && string.IsNullOrEmpty(builder.Configuration["PORT"]))
+        {
+            builder.Configuration["PORT"] = yamlPort.ToString(System.Globalization.CultureInfo.InvariantCulture);   // a2a.port stands in for an unset PORT
+        }
+
         PortBinding.Apply(builder.Configuration, MoleculeWorkspaceOptions.DefaultPort);
-        ConfigYaml.Add(builder.Configuration, ConfigsDirectory(builder.Configuration));
+        var secrets = PlatformSecretsConfiguration.Add(builder.Configuration);
         ShowConfigurationErrorsAsOneLine();
 
         var services = builder.Services;
+        services.AddSingleton(runtime);
+        services.AddSingleton(secrets);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IConfigureOptions<MoleculeWorkspaceOptions>, WorkspaceOptionsSetup>();
         services.AddSingleton<IValidateOptions<MoleculeWorkspaceOptions>, WorkspaceOptionsValidator>();

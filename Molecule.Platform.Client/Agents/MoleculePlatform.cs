@@ -51,6 +51,8 @@ public sealed partial class MoleculePlatform
 
     private string Self => Uri.EscapeDataString(WorkspaceId);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+
     /// <summary>The workspaces this one may talk to (<c>GET /registry/{id}/peers</c>): siblings, children and its parent.</summary>
     /// <param name="query">Only peers whose name or role contains this text.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -58,9 +60,19 @@ public sealed partial class MoleculePlatform
     {
         var path = $"registry/{Self}/peers" + (string.IsNullOrEmpty(query) ? "" : $"?q={Uri.EscapeDataString(query)}");
         using var document = await SendAsync("GET /registry/{id}/peers", HttpMethod.Get, path, null, RequestTimeout, cancellationToken).ConfigureAwait(false);
-        return [.. Array(document.RootElement).Select(p => new PeerWorkspace(
+        PeerWorkspace[] peers = [.. Array(document.RootElement).Select(p => new PeerWorkspace(
             Text(p, "id") ?? "", Text(p, "name") ?? "", Text(p, "role"), Text(p, "status") ?? "", Int(p, "tier") ?? 0, Text(p, "parent_id"), SkillsOf(p)))];
+        foreach (var peer in peers)
+        {
+            _names[peer.Id] = peer.Name;
+        }
+
+        return peers;
     }
+
+    /// <summary>The name of a workspace this client has seen in a peer list or a workspace read; null when none has shown it yet.</summary>
+    /// <param name="workspaceId">The workspace.</param>
+    public string? KnownName(string workspaceId) => _names.TryGetValue(workspaceId, out var name) && name.Length > 0 ? name : null;
 
     /// <summary>A workspace's own row (<c>GET /workspaces/{id}</c>): this one's when <paramref name="workspaceId"/> is null.</summary>
     /// <param name="workspaceId">The workspace; this one when null.</param>
@@ -70,7 +82,9 @@ public sealed partial class MoleculePlatform
         using var document = await SendAsync("GET /workspaces/{id}", HttpMethod.Get, $"workspaces/{Uri.EscapeDataString(workspaceId ?? WorkspaceId)}", null,
             RequestTimeout, cancellationToken).ConfigureAwait(false);
         var w = document.RootElement;
-        return new PeerWorkspace(Text(w, "id") ?? "", Text(w, "name") ?? "", Text(w, "role"), Text(w, "status") ?? "", Int(w, "tier") ?? 0, Text(w, "parent_id"), SkillsOf(w));
+        var workspace = new PeerWorkspace(Text(w, "id") ?? "", Text(w, "name") ?? "", Text(w, "role"), Text(w, "status") ?? "", Int(w, "tier") ?? 0, Text(w, "parent_id"), SkillsOf(w));
+        _names[workspace.Id] = workspace.Name;
+        return workspace;
     }
 
     /// <summary>Starts a delegation through the platform (<c>POST /workspaces/{id}/delegate</c>); the answer arrives later in <see cref="ListDelegationsAsync"/>.</summary>
@@ -113,8 +127,9 @@ public sealed partial class MoleculePlatform
     /// <param name="targetId">The peer.</param>
     /// <param name="text">The message.</param>
     /// <param name="timeout">How long to wait (<see cref="DefaultAskTimeout"/> when null).</param>
+    /// <param name="contextId">The A2A context the message continues (the peer's conversation), or null for a new one.</param>
     /// <param name="cancellationToken">Cancels the call and, through the proxy, the peer's work on it.</param>
-    public async Task<PeerAnswer> AskPeerAsync(string targetId, string text, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<PeerAnswer> AskPeerAsync(string targetId, string text, TimeSpan? timeout = null, string? contextId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(targetId);
         ArgumentNullException.ThrowIfNull(text);
@@ -130,6 +145,11 @@ public sealed partial class MoleculePlatform
             writer.WriteString("kind", "message");
             writer.WriteString("messageId", messageId);
             writer.WriteString("role", "user");
+            if (contextId is not null)
+            {
+                writer.WriteString("contextId", contextId);
+            }
+
             writer.WriteStartArray("parts");
             writer.WriteStartObject();
             writer.WriteString("kind", "text");

@@ -11,7 +11,7 @@ namespace Molecule.Workspace.Agents;
 /// streamed text becomes answer chunks, images and files become artifacts, and cancellation flows into the run.
 /// Turns of one context run one at a time; the least recently used sessions are dropped past the limit.
 /// </summary>
-internal sealed class AIAgentAdapter(AIAgent agent, int maxContexts, TimeProvider time) : IAgent
+internal sealed class AIAgentAdapter(AIAgent agent, int maxContexts, TimeProvider time, Platform.Client.MoleculePlatform? platform = null) : IAgent
 {
     private readonly ConcurrentDictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
 
@@ -30,7 +30,7 @@ internal sealed class AIAgentAdapter(AIAgent agent, int maxContexts, TimeProvide
                 .GetAsyncEnumerator(cancellationToken);
             while (await MoveNextAsync(updates, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var update in ChatMessages.ToUpdates(updates.Current.Contents))
+                foreach (var update in ChatMessages.ToUpdates(updates.Current.Contents, platform))
                 {
                     yield return update;
                 }
@@ -107,7 +107,7 @@ internal static class ChatMessages
     }
 
     /// <summary>A model's streamed contents as workspace updates: text chunks, and files or links as artifacts.</summary>
-    public static IEnumerable<AgentUpdate> ToUpdates(IEnumerable<AIContent> contents)
+    public static IEnumerable<AgentUpdate> ToUpdates(IEnumerable<AIContent> contents, Platform.Client.MoleculePlatform? platform = null)
     {
         foreach (var content in contents)
         {
@@ -123,7 +123,7 @@ internal static class ChatMessages
                     yield return new AgentArtifact([FilePart.FromUri(link.Uri, link.MediaType)]);
                     break;
                 case FunctionCallContent call:
-                    yield return new AgentProgress(PlatformTools.Describe(call.Name, call.Arguments));
+                    yield return new AgentProgress(PlatformTools.Describe(call.Name, call.Arguments, platform));
                     break;
             }
         }

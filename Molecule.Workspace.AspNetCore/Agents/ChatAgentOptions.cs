@@ -8,7 +8,7 @@ public sealed class ChatAgentOptions
     /// <summary>The configuration section, <c>Agent:Chat</c>.</summary>
     public const string SectionName = "Agent:Chat";
 
-    /// <summary>The model's instructions (its system prompt).</summary>
+    /// <summary>The agent's own instructions: the base of its system prompt where <c>CONFIGS_DIR</c> has no prompt file (<c>system-prompt.md</c> or <c>prompt_files</c>); the platform's instructions, parent context, skills and peers are added around it (<see cref="WorkspacePrompt"/>).</summary>
     public string? SystemPrompt { get; set; } = "You are a helpful Molecule workspace agent. Answer concisely.";
 
     /// <summary>Messages of history kept per conversation (A2A context), oldest dropped first.</summary>

@@ -9,33 +9,67 @@ namespace Molecule.Workspace.Card;
 /// The agent card, serialised once: a combined document that A2A 0.3 and 1.0 readers both accept (served without a
 /// version header and sent to the platform), and the pure 1.0 document (served for <c>A2A-Version: 1.0</c>).
 /// </summary>
-internal sealed class AgentCard
+internal sealed class AgentCard : IDisposable
 {
-    public AgentCard(IOptions<AgentOptions> options, WorkspaceSettings settings)
+    private readonly string _url;
+    private readonly IDisposable? _subscription;
+    private volatile CardDocuments _current;
+
+    public AgentCard(IOptionsMonitor<AgentOptions> options, WorkspaceSettings settings)
     {
-        var agent = options.Value;
-        Url = settings.AgentUrl + "/";
-        Combined = Build(agent, Url, legacy: true);
-        V10 = Build(agent, Url, legacy: false);
-        CombinedJson = System.Text.Encoding.UTF8.GetString(Combined);
-        CombinedETag = ETag(Combined);
-        V10ETag = ETag(V10);
-        Skills = agent.Skills.Select(s => s.Id).ToArray();
+        _url = settings.AgentUrl + "/";
+        _current = new CardDocuments(options.CurrentValue, _url);
+        // The card follows its configuration (config.yaml edits, a skill added at run time): rebuilt and announced once per real change.
+        _subscription = options.OnChange(changed =>
+        {
+            var next = new CardDocuments(changed, _url);
+            if (next.CombinedETag != _current.CombinedETag)
+            {
+                _current = next;
+                Changed?.Invoke();
+            }
+        });
     }
 
-    public string Url { get; }
+    /// <summary>Raised after the card changed (its documents differ from the ones before).</summary>
+    public event Action? Changed;
 
-    public byte[] Combined { get; }
+    /// <summary>The documents now; read once per request so the body and its ETag belong together.</summary>
+    public CardDocuments Current => _current;
 
-    public byte[] V10 { get; }
+    public string Url => _url;
 
-    public string CombinedJson { get; }
+    public string CombinedJson => _current.CombinedJson;
 
-    public string CombinedETag { get; }
+    public IReadOnlyList<string> Skills => _current.Skills;
 
-    public string V10ETag { get; }
+    public void Dispose() => _subscription?.Dispose();
 
-    public IReadOnlyList<string> Skills { get; }
+    /// <summary>One version of the card, serialised once.</summary>
+    internal sealed class CardDocuments
+    {
+        public CardDocuments(AgentOptions agent, string url)
+        {
+            Combined = Build(agent, url, legacy: true);
+            V10 = Build(agent, url, legacy: false);
+            CombinedJson = System.Text.Encoding.UTF8.GetString(Combined);
+            CombinedETag = ETag(Combined);
+            V10ETag = ETag(V10);
+            Skills = agent.Skills.Select(s => s.Id).ToArray();
+        }
+
+        public byte[] Combined { get; }
+
+        public byte[] V10 { get; }
+
+        public string CombinedJson { get; }
+
+        public string CombinedETag { get; }
+
+        public string V10ETag { get; }
+
+        public IReadOnlyList<string> Skills { get; }
+    }
 
     private static byte[] Build(AgentOptions agent, string url, bool legacy)
     {

@@ -24,7 +24,8 @@ internal static class AgentCardEndpoints
     private static Task ServeCard(HttpContext context, AgentCard card)
     {
         var v10 = A2AEndpoints.RequestedVersion(context) is { } version && version.StartsWith('1');
-        var (body, etag) = v10 ? (card.V10, card.V10ETag) : (card.Combined, card.CombinedETag);
+        var current = card.Current;
+        var (body, etag) = v10 ? (current.V10, current.V10ETag) : (current.Combined, current.CombinedETag);
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=60";
         response.Headers.ETag = etag;

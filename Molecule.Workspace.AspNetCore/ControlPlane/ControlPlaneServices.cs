@@ -57,6 +57,13 @@ internal static class ControlPlaneServices
                 sp.GetRequiredService<TokenStore>(), sp.GetRequiredService<TimeProvider>());
         });
 
+        services.AddSingleton(sp => new WorkspacePrompt(sp.GetRequiredService<MoleculePlatform>(), sp.GetRequiredService<Runtime.RuntimeConfigSource>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WorkspacePrompt>>()));
+        services.AddSingleton(new DelegationResults());
+        services.AddOptions<DelegationResultsOptions>().BindConfiguration(DelegationResultsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DelegationResultsOptions>, DelegationResultsOptionsAnnotations>();
+        services.AddHostedService<DelegationWatcher>();
+        services.AddHostedService<Runtime.SelfPrompts>();
         services.AddSingleton(sp => OpenTokenStore(sp.GetRequiredService<WorkspaceSettings>()));
         services.AddSingleton(sp => CreateHeartbeatLoop(sp, sp.GetRequiredService<WorkspaceSettings>()));
         services.Replace(ServiceDescriptor.Singleton<IAgentActivitySink, HeartbeatActivitySink>());
@@ -78,15 +85,22 @@ internal static class ControlPlaneServices
         }
     }
 
-    private static HeartbeatLoop CreateHeartbeatLoop(IServiceProvider sp, WorkspaceSettings settings) => new(settings.PlatformUrl.AbsoluteUri, settings.WorkspaceId, new HeartbeatLoopOptions
+    private static HeartbeatLoop CreateHeartbeatLoop(IServiceProvider sp, WorkspaceSettings settings)
+    {
+        var card = sp.GetRequiredService<AgentCard>();
+        var loop = new HeartbeatLoop(settings.PlatformUrl.AbsoluteUri, settings.WorkspaceId, new HeartbeatLoopOptions
         {
             Tokens = sp.GetRequiredService<TokenStore>(),
             Interval = settings.HeartbeatInterval,
             HttpClient = sp.GetRequiredService<IHttpClientFactory>().CreateClient(PlatformHttpClient),
             TimeProvider = sp.GetRequiredService<TimeProvider>(),
             Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Molecule.Workspace.ControlPlane"),
-            Registration = new RegistrationInfo(settings.AgentUrl, () => sp.GetRequiredService<AgentCard>().CombinedJson),
+            Registration = new RegistrationInfo(settings.AgentUrl, () => card.CombinedJson),
+            RuntimeMetadata = RuntimeMetadata.Workspace,
         });
+        card.Changed += loop.NotifyCardChanged;   // update-card with the new skills, once registered
+        return loop;
+    }
 }
 
 /// <summary>Feeds the heartbeat: active tasks, current task and the rolling error rate.</summary>

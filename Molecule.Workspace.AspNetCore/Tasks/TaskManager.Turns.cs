@@ -15,6 +15,7 @@ internal sealed partial class TaskManager
         var attachments = new List<Part>();
         string? pending = null;
         var chunks = 0;
+        using var turn = AgentTurn.Enter(request);
         try
         {
             Transition(entry, TaskState.Working, null);

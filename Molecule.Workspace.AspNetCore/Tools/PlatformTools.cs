@@ -25,7 +25,11 @@ public static class PlatformTools
     /// <summary>The tools for one workspace, without those <paramref name="exclude"/> names.</summary>
     /// <param name="platform">The workspace's platform client.</param>
     /// <param name="exclude">Tool names to leave out.</param>
-    public static IReadOnlyList<AIFunction> Create(MoleculePlatform platform, IEnumerable<string>? exclude = null)
+    /// <param name="results">
+    /// The workspace's <see cref="DelegationResults"/> (from DI): a <c>delegate_task_async</c> called inside a task then
+    /// has its result delivered as a new turn of that task's conversation.
+    /// </param>
+    public static IReadOnlyList<AIFunction> Create(MoleculePlatform platform, IEnumerable<string>? exclude = null, DelegationResults? results = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
         var skip = new HashSet<string>(exclude ?? [], StringComparer.Ordinal);
@@ -44,6 +48,7 @@ public static class PlatformTools
                 delegation, async (a, ct) =>
                 {
                     var ticket = await platform.DelegateAsync(a.Text("workspace_id"), a.Text("task"), cancellationToken: ct).ConfigureAwait(false);
+                    results?.Track(ticket.DelegationId, Tasks.AgentTurn.Current?.ContextId);
                     return new JsonObject { ["task_id"] = ticket.DelegationId, ["status"] = "dispatched", ["target_id"] = ticket.TargetId }.ToJsonString();
                 }),
             new("check_task_status",
@@ -124,11 +129,13 @@ public static class PlatformTools
         return [.. tools.Where(t => !skip.Contains(t.Name))];
     }
 
-    /// <summary>What a tool call is doing, for the task's progress (<c>Delegating to 5f1b…</c>).</summary>
+    /// <summary>What a tool call is doing, for the task's progress (<c>Delegating to Summarizer…</c>).</summary>
     /// <param name="name">The tool.</param>
     /// <param name="arguments">Its arguments.</param>
-    public static string Describe(string name, IDictionary<string, object?>? arguments)
+    /// <param name="platform">Names peers by what this client has seen (<see cref="MoleculePlatform.KnownName"/>); ids are shown otherwise.</param>
+    public static string Describe(string name, IDictionary<string, object?>? arguments, MoleculePlatform? platform = null)
     {
+        string Peer(string id) => platform?.KnownName(id) ?? id;
         string Arg(string key) => arguments?.TryGetValue(key, out var value) == true ? value switch
         {
             JsonElement { ValueKind: JsonValueKind.String } element => element.GetString() ?? "",
@@ -137,7 +144,7 @@ public static class PlatformTools
         } : "";
         return name switch
         {
-            "delegate_task" or "delegate_task_async" => $"Delegating to {Arg("workspace_id")}…",
+            "delegate_task" or "delegate_task_async" => $"Delegating to {Peer(Arg("workspace_id"))}…",
             "check_task_status" => $"Checking on task {Arg("task_id")}…",
             "list_peers" => "Looking up peers…",
             "get_workspace_info" => "Reading this workspace's info…",

@@ -70,6 +70,37 @@ public sealed class HeartbeatLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task Heartbeats_declare_the_runtimes_capabilities_and_a_wedged_agent_until_it_recovers_and_each_beat_is_announced()
+    {
+        _platform.Respond = _ => StubPlatform.Json(200, """{"status":"ok"}""");
+        new TokenStore(_dir).Save(Token);
+        await using var loop = new HeartbeatLoop("http://platform.test:8080", WorkspaceId, new HeartbeatLoopOptions
+        {
+            Tokens = new TokenStore(_dir),
+            HttpClient = new HttpClient(_platform),
+            TimeProvider = _time,
+            Random = new Random(42),
+            RuntimeMetadata = new RuntimeMetadata(new Dictionary<string, bool> { ["heartbeat"] = true, ["session"] = false }, IdleTimeoutSeconds: 120),
+        });
+        var announced = 0;
+        loop.HeartbeatSucceeded += (_, _) => Interlocked.Increment(ref announced);
+        loop.ReportWedged("stuck on the model call, key sk-abcdefghijklmnopqrstuvwxyz012345");
+
+        loop.Start();
+        var wedged = await NextAsync();
+        Assert.Matches("""^\{"workspace_id":"[0-9a-f-]{36}","error_rate":0,"sample_error":"stuck on the model call, key \[REDACTED:API_KEY\]","active_tasks":0,"current_task":"","uptime_seconds":0,"runtime_state":"wedged","runtime_metadata":\{"capabilities":\{"heartbeat":true,"session":false\},"idle_timeout_seconds":120\}\}$""", wedged.Body);
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        Assert.Equal(1, Volatile.Read(ref announced));
+
+        loop.ClearWedged();   // an extra beat at once, without the state
+        var recovered = await AdvanceUntilRequestAsync(loop);
+        Assert.Equal("/registry/heartbeat", recovered.Path);
+        Assert.DoesNotContain("runtime_state", recovered.Body, StringComparison.Ordinal);
+        Assert.Contains("\"sample_error\":\"\"", recovered.Body, StringComparison.Ordinal);
+        Assert.False(loop.IsWedged);
+    }
+
+    [Fact]
     public async Task Registers_then_heartbeats_with_the_contract_body_and_saves_the_first_token()
     {
         _platform.Respond = r => r.Path == "/registry/register"

@@ -45,7 +45,9 @@ public sealed class ChatAgentHostingTests : IAsyncLifetime
         var requests = _model.Requests;
         var roles = requests.Select(r => string.Join(",", r.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()))).ToList();
         Assert.Equal(["system,user", "system,user,assistant,user", "system,user"], roles);
-        Assert.Equal("You are terse.", requests[0].GetProperty("messages")[0].GetProperty("content").ToString());
+        // The configured prompt is the base of the assembled one (no prompt files, no platform here), then the runtime's rules.
+        var system = requests[0].GetProperty("messages")[0].GetProperty("content").ToString();
+        Assert.StartsWith("You are terse.\n\n## Handling delegation failures\n", system, StringComparison.Ordinal);
         Assert.DoesNotContain("Ada", requests[2].GetRawText(), StringComparison.Ordinal);
     }
 

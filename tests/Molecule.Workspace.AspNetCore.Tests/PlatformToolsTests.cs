@@ -145,10 +145,12 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_chat_agent_asked_to_delegate_lists_its_peers_delegates_and_answers_with_the_peers_reply()
+    public async Task A_chat_agent_asked_to_delegate_and_remember_lists_its_peers_delegates_remembers_for_the_team_and_answers_with_the_peers_reply()
     {
         await using var model = await OpenAICompatibleServer.StartAsync();
-        // The model's script: look up peers, delegate to the Summarizer, then answer with what the tool returned.
+        // The model's script: look up peers, delegate to the Summarizer, remember its answer for the team, then answer with it.
+        static string LastToolResult(JsonElement request) =>
+            request.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == "tool").GetProperty("content").ToString();
         model.ToolCalls = request =>
         {
             var tools = request.GetProperty("messages").EnumerateArray().Count(m => m.GetProperty("role").GetString() == "tool");
@@ -156,10 +158,12 @@ public sealed class PlatformToolsTests : IAsyncLifetime
             {
                 0 => [("list_peers", "{}")],
                 1 => [("delegate_task", $$"""{"workspace_id":"{{_summarizerId}}","task":"summarise the quarterly report"}""")],
+                2 => [("commit_memory", JsonSerializer.Serialize(new { content = "Q3 report: " + LastToolResult(request), scope = "TEAM" }))],
                 _ => null,
             };
         };
-        model.Answer = request => (200, ["Done: ", request.GetProperty("messages").EnumerateArray().Last().GetProperty("content").ToString()], TimeSpan.Zero);
+        model.Answer = request => (200, ["Done: ", string.Join(" ", request.GetProperty("messages").EnumerateArray()
+            .Where(m => m.GetProperty("role").GetString() == "tool").Skip(1).Take(1).Select(m => m.GetProperty("content").ToString()))], TimeSpan.Zero);
         await using var host = await Infrastructure.WorkspaceHost.StartAsync(workspace =>
         {
             workspace.Services.AddChatClient(new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("sk-test"), new OpenAI.OpenAIClientOptions { Endpoint = new Uri(model.BaseUrl) })
@@ -177,10 +181,13 @@ public sealed class PlatformToolsTests : IAsyncLifetime
         var events = await Rpc.ReadSseAsync(response);
 
         var raw = string.Join("\n", events.Select(e => e.Data.GetRawText()));
-        Assert.Contains($"Delegating to {_summarizerId}", raw, StringComparison.Ordinal);   // the tool call, as progress on the task
+        Assert.True(raw.Contains("Delegating to Summarizer", StringComparison.Ordinal), raw);   // the tool call, as progress on the task, naming the peer
         Assert.Contains("Done: Summary: 30 characters, all good.", raw, StringComparison.Ordinal);
         Assert.Equal("TASK_STATE_COMPLETED", events[^1].Data.GetProperty("result").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString());
-        Assert.Equal(3, model.Requests.Count);
+        Assert.Equal(4, model.Requests.Count);
+        // The answer was remembered for the team: a sibling recalls it.
+        var recalled = await _member.SearchMemoriesAsync("Q3 report", MemoryScope.Team).DefaultTimeout();
+        Assert.Contains(recalled, m => m.Content == "Q3 report: Summary: 30 characters, all good.");
         Assert.Contains("list_peers", model.Requests[0].GetProperty("tools").GetRawText(), StringComparison.Ordinal);
         // The delegation really went through the platform's proxy, as the lead: it is in the Summarizer's activity.
         var activity = await _emulator.Client.GetStringAsync($"/workspaces/{_summarizerId}/activity?type=a2a_receive&source=agent").DefaultTimeout();

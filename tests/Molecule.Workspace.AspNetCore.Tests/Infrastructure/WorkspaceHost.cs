@@ -13,9 +13,9 @@ namespace Molecule.Workspace.AspNetCore.Tests.Infrastructure;
 internal sealed class WorkspaceHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly string _configs;
+    private readonly string? _configs;
 
-    private WorkspaceHost(WebApplication app, string configs, string? url)
+    private WorkspaceHost(WebApplication app, string? configs, string? url)
     {
         _app = app;
         _configs = configs;
@@ -33,9 +33,11 @@ internal sealed class WorkspaceHost : IAsyncDisposable
     /// <param name="addAgent">Adds the agent, as a user's Program.cs does.</param>
     /// <param name="settings">Configuration on top of the defaults.</param>
     /// <param name="kestrel">Serve on a loopback port with real Kestrel (for clients outside the process) instead of the test server.</param>
-    public static async Task<WorkspaceHost> StartAsync(Action<MoleculeWorkspaceBuilder> addAgent, IDictionary<string, string?>? settings = null, bool kestrel = false)
+    /// <param name="configsDir">A <c>CONFIGS_DIR</c> the test prepared (and keeps across restarts); a fresh one, deleted afterwards, when null.</param>
+    public static async Task<WorkspaceHost> StartAsync(Action<MoleculeWorkspaceBuilder> addAgent, IDictionary<string, string?>? settings = null, bool kestrel = false,
+        string? configsDir = null)
     {
-        var configs = Directory.CreateTempSubdirectory("molecule-lib-tests-").FullName;
+        var configs = configsDir ?? Directory.CreateTempSubdirectory("molecule-lib-tests-").FullName;
         var builder = WebApplication.CreateBuilder();
         string? url = null;
         if (kestrel)
@@ -66,7 +68,7 @@ internal sealed class WorkspaceHost : IAsyncDisposable
         var app = builder.Build();
         app.MapMoleculeWorkspace();
         await app.StartAsync().DefaultTimeout();
-        return new WorkspaceHost(app, configs, url);
+        return new WorkspaceHost(app, configsDir is null ? configs : null, url);
     }
 
     public async ValueTask DisposeAsync()
@@ -74,6 +76,11 @@ internal sealed class WorkspaceHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync().DefaultTimeout();
         await _app.DisposeAsync();
+        if (_configs is null)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_configs, recursive: true);
