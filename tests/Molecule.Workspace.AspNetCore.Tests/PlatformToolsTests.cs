@@ -145,6 +145,24 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_to_the_user_with_an_uploaded_file_shows_up_in_the_workspaces_activity()
+    {
+        var files = await _member.UploadChatFilesAsync([new ChatFileUpload("q3-summary.md", "# Q3\nAll good."u8.ToArray(), "text/markdown")]).DefaultTimeout();
+        var file = Assert.Single(files);
+        Assert.Equal("q3-summary.md", file.Name);
+        Assert.Equal(14, file.Size);
+
+        await _member.NotifyUserAsync("The Q3 summary is attached.", files).DefaultTimeout();
+
+        var activity = JsonDocument.Parse(await _emulator.Client.GetStringAsync($"/workspaces/{_member.WorkspaceId}/activity?type=a2a_receive")).RootElement;
+        var row = Assert.Single(activity.EnumerateArray(), r => r.GetProperty("method").GetString() == "notify");
+        Assert.Equal("Agent message: The Q3 summary is attached.", row.GetProperty("summary").GetString());
+        var part = row.GetProperty("response_body").GetProperty("parts")[0].GetProperty("file");
+        Assert.Equal(file.Uri, part.GetProperty("uri").GetString());
+        Assert.Equal("q3-summary.md", part.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task A_chat_agent_asked_to_delegate_and_remember_lists_its_peers_delegates_remembers_for_the_team_and_answers_with_the_peers_reply()
     {
         await using var model = await OpenAICompatibleServer.StartAsync();
