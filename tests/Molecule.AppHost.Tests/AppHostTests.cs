@@ -38,7 +38,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         Settings = MoleculeSettings.From(builder.Configuration);
 
         // No dashboard under test: drop the OTLP endpoint so stopping a service does not wait on a dead exporter.
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        foreach (var project in builder.Resources.OfType<IResourceWithEnvironment>())
         {
             project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
         }

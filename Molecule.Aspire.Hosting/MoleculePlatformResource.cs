@@ -1,0 +1,49 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// The Molecule control plane the AppHost's workspaces register with: the platform emulator, started from its build
+/// next to the AppHost (<c>molecule-emulator/</c>), with the canvas on its HTTP endpoint.
+/// </summary>
+public sealed class MoleculePlatformResource : ExecutableResource, IResourceWithServiceDiscovery
+{
+    /// <summary>The name of the platform's HTTP endpoint.</summary>
+    public const string HttpEndpointName = "http";
+
+    internal MoleculePlatformResource(string name, string emulatorDirectory, ParameterResource adminToken)
+        : base(name, "dotnet", emulatorDirectory)
+    {
+        AdminToken = adminToken;
+    }
+
+    /// <summary>The admin bearer the platform requires (<c>ADMIN_TOKEN</c>); the dashboard's commands and the testing helpers send it.</summary>
+    public ParameterResource AdminToken { get; }
+
+    /// <summary>The platform's HTTP endpoint: the agent-facing API, the A2A proxy and the canvas.</summary>
+    public EndpointReference HttpEndpoint => new(this, HttpEndpointName);
+
+    /// <summary>The workspaces seeded on the emulator, in the order they were added.</summary>
+    internal List<MoleculeWorkspaceAnnotation> Workspaces { get; } = [];
+}
+
+/// <summary>Marks a resource as a Molecule workspace on <see cref="Platform"/>, with its id and name there.</summary>
+public sealed class MoleculeWorkspaceAnnotation : IResourceAnnotation
+{
+    internal MoleculeWorkspaceAnnotation(MoleculePlatformResource platform, string workspaceId, string workspaceName)
+    {
+        Platform = platform;
+        WorkspaceId = workspaceId;
+        WorkspaceName = workspaceName;
+    }
+
+    /// <summary>The platform it registers with.</summary>
+    public MoleculePlatformResource Platform { get; }
+
+    /// <summary>Its UUID on the platform.</summary>
+    public string WorkspaceId { get; }
+
+    /// <summary>Its name on the platform (the card's name too).</summary>
+    public string WorkspaceName { get; }
+
+    /// <summary>The parent workspace's id, when the workspace is a child in a team.</summary>
+    public string? ParentId { get; internal set; }
+}
