@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire.Hosting;
 
@@ -62,6 +64,16 @@ public static class MoleculeWorkspaceBuilderExtensions
             .WithEnvironment("AGENT_NAME", workspace.WorkspaceName)
             .WithHttpHealthCheck("/.well-known/agent-card.json")
             .WaitFor(platform);
+
+        // Healthy only when the platform says online (and the dashboard shows the platform's status).
+        var online = $"{builder.Resource.Name}_molecule_online";
+        var services = builder.ApplicationBuilder.Services;
+        services.AddHttpClient(WorkspaceOnPlatformHealthCheck.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        var resource = builder.Resource;
+        services.AddHealthChecks().Add(new HealthCheckRegistration(online,
+            sp => new WorkspaceOnPlatformHealthCheck(resource, workspace, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<ResourceNotificationService>()),
+            failureStatus: null, tags: null));
+        builder.WithHealthCheck(online);
         if (container)
         {
             // The platform runs on the host: it reaches the workspace through the port published on localhost, and the

@@ -5,6 +5,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Molecule.AppHost.Tests;
 
@@ -161,4 +162,36 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StartCommand).WaitAsync(Wait);
         await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
     }
+
+    [Fact]
+    public async Task The_dashboard_shows_the_platforms_view_of_a_workspace_and_its_health_follows_it()
+    {
+        var name = ResourceNames.WorkspaceAt(0);
+        var id = fixture.Settings.WorkspaceIdAt(0);
+        var notifications = fixture.App.Services.GetRequiredService<ResourceNotificationService>();
+        using var cts = new CancellationTokenSource(Wait);
+        await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "online" && e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
+
+        using var client = fixture.PlatformClient();
+        using (var paused = await client.PostAsync($"/workspaces/{id}/pause", null))
+        {
+            Assert.True(paused.IsSuccessStatusCode, await paused.Content.ReadAsStringAsync());
+        }
+
+        try
+        {
+            // Paused on the platform: the process still runs and serves its card, but the resource is no longer healthy.
+            var snapshot = await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "paused" && e.Snapshot.HealthStatus == HealthStatus.Unhealthy, cts.Token);
+            Assert.Contains(snapshot.Snapshot.HealthReports, r => r.Description == "paused on the platform");
+        }
+        finally
+        {
+            using var resumed = await client.PostAsync($"/workspaces/{id}/resume", null);
+        }
+
+        await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "online" && e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
+    }
+
+    private static string? PlatformStatus(CustomResourceSnapshot snapshot) =>
+        snapshot.Properties.FirstOrDefault(p => p.Name == "molecule.platform.status")?.Value as string;
 }
