@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -118,32 +117,50 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
     [Fact]
     public async Task An_a2a_message_through_the_emulator_proxy_gets_the_agents_answer()
     {
-        var id = fixture.Settings.WorkspaceIdAt(0);
-        await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
-        using var client = fixture.PlatformClient();
+        await fixture.App.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.WorkspaceAt(0), Wait);
+        using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
 
-        using var response = await client.PostAsync($"/workspaces/{id}/a2a", new StringContent(
-            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"hello through the proxy"}]}}}""",
-            Encoding.UTF8, "application/json")).WaitAsync(Wait);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var answer = await platform.SendMessageAsync(ResourceNames.WorkspaceAt(0), "hello through the proxy").WaitAsync(Wait);
 
-        Assert.True(response.IsSuccessStatusCode, body.ToString());
-        Assert.Equal("Echo: hello through the proxy", body.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+        Assert.Equal("Echo: hello through the proxy", MoleculeEmulatorClient.TextOf(answer));
     }
 
     [Fact]
     public async Task The_sample_agent_runs_next_to_the_emulator_and_answers_through_its_proxy()
     {
-        await fixture.WaitForWorkspaceAsync(MoleculeSettings.SampleWorkspaceId, w => w.GetProperty("status").GetString() == "online", Wait);
+        var row = await fixture.App.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.Sample, Wait);
+        Assert.Equal(MoleculeSettings.SampleWorkspaceId, row.GetProperty("id").GetString());
+        using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
+
+        var answer = await platform.SendMessageAsync(ResourceNames.Sample, "reverse: stressed").WaitAsync(Wait);
+
+        Assert.Equal("desserts", MoleculeEmulatorClient.TextOf(answer));
+    }
+
+    [Fact]
+    public async Task A_wait_for_a_workspace_that_never_comes_online_fails_with_the_platforms_view_and_the_resources_logs()
+    {
+        using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
+        var id = platform.WorkspaceId(ResourceNames.WorkspaceAt(1));
         using var client = fixture.PlatformClient();
+        using (var paused = await client.PostAsync($"/workspaces/{id}/pause", null))
+        {
+            Assert.True(paused.IsSuccessStatusCode);
+        }
 
-        using var response = await client.PostAsync($"/workspaces/{MoleculeSettings.SampleWorkspaceId}/a2a", new StringContent(
-            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"role":"user","parts":[{"kind":"text","text":"reverse: stressed"}]}}}""",
-            Encoding.UTF8, "application/json")).WaitAsync(Wait);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        try
+        {
+            var error = await Assert.ThrowsAsync<TimeoutException>(() => fixture.App.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.WorkspaceAt(1), TimeSpan.FromSeconds(2)));
+            Assert.Contains($"Workspace '{ResourceNames.WorkspaceAt(1)}' ({id}) was not online on 'platform' within 2 s", error.Message, StringComparison.Ordinal);
+            Assert.Contains("\"status\":\"paused\"", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Recent log lines:", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            using var resumed = await client.PostAsync($"/workspaces/{id}/resume", null);
+        }
 
-        Assert.True(response.IsSuccessStatusCode, body.ToString());
-        Assert.Equal("desserts", body.GetProperty("result").GetProperty("parts")[0].GetProperty("text").GetString());
+        await fixture.App.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.WorkspaceAt(1), Wait);
     }
 
     [Fact]
