@@ -51,19 +51,45 @@ public sealed class OutsiderProject : IDisposable
     public static OutsiderProject CopyOf(string source, PackageFeed feed)
     {
         var folder = NewFolder(feed);
+        Copy(source, folder);
+        return new OutsiderProject(folder, Path.GetFileName(source), feed);
+    }
+
+    /// <summary>
+    /// Copies of several sibling folders (a sample's projects) side by side outside the repository; the project is the
+    /// one in <paramref name="main"/>, in its own folder.
+    /// </summary>
+    public static OutsiderProject CopyOf(IReadOnlyList<string> sources, string main, PackageFeed feed)
+    {
+        var root = NewFolder(feed);
+        foreach (var source in sources)
+        {
+            Copy(source, Path.Combine(root, Path.GetFileName(source)));
+        }
+
+        return new OutsiderProject(Path.Combine(root, main), main, feed) { Root = root };
+    }
+
+    /// <summary>The folder holding the nuget.config (the project's own, or the parent of the copied siblings).</summary>
+    public string? Root { get; private init; }
+
+    /// <summary>Runs <c>dotnet test</c> on the project with the feed's version of our packages.</summary>
+    public Task<string> TestAsync(TimeSpan timeout) =>
+        Dotnet.RunAsync(Folder, timeout, "test", Path.Combine(Folder, Name + ".csproj"), "-nologo", $"-p:MoleculeVersion={_feed.Version}");
+
+    private static void Copy(string source, string destination)
+    {
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(source, file);
-            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj")
+            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj" or ".molecule")
             {
                 continue;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, relative))!);
-            File.Copy(file, Path.Combine(folder, relative));
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(destination, relative))!);
+            File.Copy(file, Path.Combine(destination, relative));
         }
-
-        return new OutsiderProject(folder, Path.GetFileName(source), feed);
     }
 
     /// <summary>Builds with the feed's version of our packages (<c>MoleculeVersion</c>, which the samples read).</summary>
@@ -91,7 +117,7 @@ public sealed class OutsiderProject : IDisposable
     {
         try
         {
-            Directory.Delete(Folder, recursive: true);
+            Directory.Delete(Root ?? Folder, recursive: true);
         }
         catch (IOException)
         {

@@ -6,7 +6,7 @@ namespace Molecule.Packaging.Tests.Infrastructure;
 /// </summary>
 public sealed class PackageFeed : IAsyncLifetime
 {
-    public static readonly string[] Packages = ["Molecule.Platform.Client", "Molecule.Workspace.AspNetCore"];
+    public static readonly string[] Packages = ["Molecule.Platform.Client", "Molecule.Workspace.AspNetCore", "Molecule.Aspire.Hosting", "Molecule.Aspire.Testing"];
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("molecule-feed-").FullName;
 
