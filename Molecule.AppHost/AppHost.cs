@@ -27,6 +27,11 @@ var platform = builder.AddMoleculePlatform(ResourceNames.Platform, settings.Plat
     .WithRateLimit(settings.RateLimit)
     .WithLiveness(settings.LivenessTtl, settings.SweepInterval, settings.ExternalStaleAfter);
 platform = settings.DataDir is { } dataDir ? platform.WithDataFolder(dataDir) : platform.WithInMemoryState();
+if (settings.ExistingPlatform is { } existing)
+{
+    // A real platform instead of the emulator: each workspace is created there once and reused on later runs.
+    platform.AsExisting(existing.AbsoluteUri, adminToken, Path.Combine(settings.ConfigsRoot, "existing-workspaces.json"));
+}
 
 var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
 if (settings.ContainerMode && settings.WorkspaceImage is null)

@@ -21,7 +21,8 @@ public sealed record MoleculeSettings(
     TimeSpan ExternalStaleAfter,
     string ConfigsRoot,
     bool Sample = false,
-    string? DataDir = null)
+    string? DataDir = null,
+    Uri? ExistingPlatform = null)
 {
     /// <summary>The id the sample agent (samples/Summarizer) has on the emulator.</summary>
     public const string SampleWorkspaceId = "5f1b7c9e-2d4a-4c8b-9e6f-0000000000aa";
@@ -63,7 +64,13 @@ public sealed record MoleculeSettings(
             section["ConfigsRoot"] is { Length: > 0 } root ? root : Path.Combine(state, "configs"),
             Bool(section, "Sample"),
             // Molecule:DataDir="" keeps the emulator's state in memory only.
-            section["DataDir"] is { } dataDir ? (dataDir.Length == 0 ? null : dataDir) : appHostDirectory is null ? null : Path.Combine(state, "emulator"));
+            section["DataDir"] is { } dataDir ? (dataDir.Length == 0 ? null : dataDir) : appHostDirectory is null ? null : Path.Combine(state, "emulator"),
+            // Molecule:ExistingPlatform=https://… uses that platform instead of the emulator (the admin token: Parameters:admin-token).
+            section["ExistingPlatform"] is { Length: > 0 } existing
+                ? Uri.TryCreate(existing, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                    ? url
+                    : throw new InvalidOperationException($"Molecule:ExistingPlatform must be the absolute http(s) URL of a Molecule platform; got '{existing}'.")
+                : null);
     }
 
     /// <summary>"registry/name:tag" into name and tag (tag "latest" when absent; a registry port is not a tag).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aspire.Hosting;
 
@@ -92,6 +93,53 @@ public static class MoleculePlatformBuilderExtensions
             .OfType<System.Reflection.AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "MoleculeEmulatorDirectory")?.Value;
         return written is { Length: > 0 } ? written : Path.Combine(AppContext.BaseDirectory, EmulatorFolderName);
+    }
+
+    /// <summary>
+    /// Points the AppHost at an existing Molecule platform instead of the emulator: the emulator does not run, and each
+    /// workspace is created there once as an external workspace with <paramref name="adminToken"/> (the deployment
+    /// guide's Step 1), its id and token kept in <paramref name="stateFile"/> (owner-only; default
+    /// <c>.molecule/&lt;name&gt;/existing-workspaces.json</c> under the AppHost) so later runs reuse it. The workspaces
+    /// get the platform's URL, their id and their token; their health follows the platform's status as before.
+    /// </summary>
+    /// <param name="builder">The platform.</param>
+    /// <param name="url">The platform's URL, e.g. <c>https://molecule.example.com</c>.</param>
+    /// <param name="adminToken">Its admin token (a secret parameter).</param>
+    /// <param name="stateFile">Where the created workspaces are remembered.</param>
+    /// <returns>The platform.</returns>
+    public static IResourceBuilder<MoleculePlatformResource> AsExisting(this IResourceBuilder<MoleculePlatformResource> builder, string url,
+        IResourceBuilder<ParameterResource> adminToken, string? stateFile = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(adminToken);
+        if (!Uri.TryCreate(url?.TrimEnd('/'), UriKind.Absolute, out var platformUrl) || platformUrl.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"The platform's URL must be an absolute http(s) URL; got '{url}'.", nameof(url));
+        }
+
+        var platform = builder.Resource;
+        var application = builder.ApplicationBuilder;
+        if (platform.AdminToken != adminToken.Resource && platform.AdminToken.Name == $"{platform.Name}-admin-token")
+        {
+            application.Resources.Remove(platform.AdminToken);   // the emulator's generated token is not needed
+        }
+
+        platform.AdminToken = adminToken.Resource;
+        platform.ExistingUrl = platformUrl;
+        platform.ExistingStateFile = Path.GetFullPath(stateFile ?? Path.Combine(application.AppHostDirectory, ".molecule", platform.Name, "existing-workspaces.json"));
+        application.Services.AddHttpClient(ExistingPlatform.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+
+        // The emulator is not started, and nothing waits for it.
+        application.Resources.Remove(platform);
+        foreach (var workspace in application.Resources)
+        {
+            foreach (var wait in workspace.Annotations.OfType<WaitAnnotation>().Where(w => w.Resource == platform).ToArray())
+            {
+                workspace.Annotations.Remove(wait);
+            }
+        }
+
+        return builder;
     }
 
     /// <summary>Keeps the platform's state (workspaces, tokens, memories, secrets, delegations) in <paramref name="path"/>, so it survives AppHost restarts.</summary>

@@ -16,7 +16,13 @@ public sealed class MoleculePlatformResource : ExecutableResource, IResourceWith
     }
 
     /// <summary>The admin bearer the platform requires (<c>ADMIN_TOKEN</c>); the dashboard's commands and the testing helpers send it.</summary>
-    public ParameterResource AdminToken { get; }
+    public ParameterResource AdminToken { get; internal set; }
+
+    /// <summary>The real platform the AppHost uses instead of the emulator (<c>AsExisting</c>), or null when the emulator runs.</summary>
+    public Uri? ExistingUrl { get; internal set; }
+
+    /// <summary>Where the workspaces created on an existing platform are remembered (their ids and tokens), so every run reuses them.</summary>
+    internal string? ExistingStateFile { get; set; }
 
     /// <summary>The platform's HTTP endpoint: the agent-facing API, the A2A proxy and the canvas.</summary>
     public EndpointReference HttpEndpoint => new(this, HttpEndpointName);
@@ -38,8 +44,8 @@ public sealed class MoleculeWorkspaceAnnotation : IResourceAnnotation
     /// <summary>The platform it registers with.</summary>
     public MoleculePlatformResource Platform { get; }
 
-    /// <summary>Its UUID on the platform.</summary>
-    public string WorkspaceId { get; }
+    /// <summary>Its UUID on the platform (on an existing platform: known once the platform has created it, before the resource starts).</summary>
+    public string WorkspaceId { get; internal set; }
 
     /// <summary>Its name on the platform (the card's name too).</summary>
     public string WorkspaceName { get; }

@@ -62,8 +62,11 @@ public static class MoleculeWorkspaceBuilderExtensions
         builder.WithEnvironment("PLATFORM_URL", platform.GetEndpoint(MoleculePlatformResource.HttpEndpointName))   // the host gateway name inside containers
             .WithEnvironment("WORKSPACE_ID", id)
             .WithEnvironment("AGENT_NAME", workspace.WorkspaceName)
-            .WithHttpHealthCheck("/.well-known/agent-card.json")
-            .WaitFor(platform);
+            .WithHttpHealthCheck("/.well-known/agent-card.json");
+        if (platform.Resource.ExistingUrl is null)
+        {
+            builder.WaitFor(platform);
+        }
 
         // Healthy only when the platform says online (and the dashboard shows the platform's status).
         var online = $"{builder.Resource.Name}_molecule_online";
@@ -88,6 +91,15 @@ public static class MoleculeWorkspaceBuilderExtensions
                 .WithEnvironment("CONFIGS_DIR", configsDirectory ?? Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".molecule", "configs", id));
         }
 
+        // On an existing platform (AsExisting, before or after this call): created there once, with its own id and token.
+        var appHostDirectory = builder.ApplicationBuilder.AppHostDirectory;
+        builder.WithEnvironment(async context =>
+        {
+            if (platform.Resource.ExistingUrl is not null)
+            {
+                await ExistingPlatform.ApplyAsync(workspace, resource, context, configsDirectory, appHostDirectory).ConfigureAwait(false);
+            }
+        });
         return builder;
     }
 

@@ -47,7 +47,7 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
     private async Task<(string Status, string? SampleError)> ReadAsync(CancellationToken cancellationToken)
     {
         var platform = workspace.Platform;
-        var url = await platform.HttpEndpoint.GetValueAsync(cancellationToken).ConfigureAwait(false)
+        var url = platform.ExistingUrl?.AbsoluteUri ?? await platform.HttpEndpoint.GetValueAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the platform's endpoint is not allocated yet");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(url.TrimEnd('/') + "/"), "workspaces"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await platform.AdminToken.GetValueAsync(cancellationToken).ConfigureAwait(false));

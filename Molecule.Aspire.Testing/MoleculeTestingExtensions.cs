@@ -58,21 +58,35 @@ public static class MoleculeTestingExtensions
         }
     }
 
-    /// <summary>A client of the platform emulator <paramref name="platformResourceName"/>, with its admin token.</summary>
+    /// <summary>
+    /// A client of the platform <paramref name="platformResourceName"/> with its admin token: the emulator, or the
+    /// existing platform the AppHost uses instead (the emulator-only calls, faults, outage and reset, are refused there).
+    /// </summary>
     /// <param name="app">The started AppHost.</param>
     /// <param name="platformResourceName">The platform's resource name.</param>
     /// <returns>The client; dispose it.</returns>
     public static MoleculeEmulatorClient CreateMoleculeEmulatorClient(this DistributedApplication app, string platformResourceName = "platform")
     {
         ArgumentNullException.ThrowIfNull(app);
-        var platform = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<MoleculePlatformResource>()
-            .SingleOrDefault(p => p.Name == platformResourceName)
+        var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources;
+        var annotated = resources.Select(r => (r.Name, Workspace: r.Annotations.OfType<MoleculeWorkspaceAnnotation>().SingleOrDefault())).Where(r => r.Workspace is not null).ToArray();
+        // An existing platform (AsExisting) is no resource of the model any more; its workspaces still name it.
+        var platform = resources.OfType<MoleculePlatformResource>().SingleOrDefault(p => p.Name == platformResourceName)
+            ?? annotated.Select(r => r.Workspace!.Platform).FirstOrDefault(p => p.Name == platformResourceName)
             ?? throw new InvalidOperationException($"The AppHost has no Molecule platform named '{platformResourceName}'.");
-        var workspaces = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Select(r => (r.Name, Workspace: r.Annotations.OfType<MoleculeWorkspaceAnnotation>().SingleOrDefault()))
-            .Where(r => r.Workspace?.Platform == platform)
-            .ToDictionary(r => r.Name, r => r.Workspace!.WorkspaceId, StringComparer.Ordinal);
-        return new MoleculeEmulatorClient(app.CreateHttpClient(platform.Name, MoleculePlatformResource.HttpEndpointName), platform.AdminToken, workspaces);
+        var workspaces = annotated.Where(r => r.Workspace!.Platform == platform).ToDictionary(r => r.Name, r => r.Workspace!.WorkspaceId, StringComparer.Ordinal);
+        HttpClient http;
+        if (platform.ExistingUrl is { } url)
+        {
+            http = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+            http.BaseAddress = url;
+        }
+        else
+        {
+            http = app.CreateHttpClient(platform.Name, MoleculePlatformResource.HttpEndpointName);
+        }
+
+        return new MoleculeEmulatorClient(http, platform.AdminToken, workspaces);
     }
 
     private static (IResource Resource, MoleculeWorkspaceAnnotation Workspace) FindWorkspace(DistributedApplication app, string resourceName)
