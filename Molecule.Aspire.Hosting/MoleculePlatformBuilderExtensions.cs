@@ -73,6 +73,21 @@ public static class MoleculePlatformBuilderExtensions
             .WithOtlpExporter()
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(MoleculePlatformResource.HttpEndpointName, url => url.DisplayText = "Canvas")   // GET / is the canvas
+            .WithUrls(async context =>
+            {
+                // The canvas, signed in: the admin token travels in the URL's fragment, which no server (and no server log) sees.
+                var canvas = context.Urls.FirstOrDefault(u => u.Endpoint?.EndpointName == MoleculePlatformResource.HttpEndpointName);
+                if (canvas is not null)
+                {
+                    var token = await platform.AdminToken.GetValueAsync(context.CancellationToken).ConfigureAwait(false);
+                    context.Urls.Add(new ResourceUrlAnnotation
+                    {
+                        Url = $"{canvas.Url.TrimEnd('/')}/#admin-token={Uri.EscapeDataString(token ?? "")}",
+                        DisplayText = "Canvas (signed in)",
+                        Endpoint = canvas.Endpoint,
+                    });
+                }
+            })
             .WithDataFolder(Path.Combine(builder.AppHostDirectory, ".molecule", name))
             .WithPlatformCommands();
     }

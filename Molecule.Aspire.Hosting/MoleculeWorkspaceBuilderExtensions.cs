@@ -91,6 +91,8 @@ public static class MoleculeWorkspaceBuilderExtensions
                 .WithEnvironment("CONFIGS_DIR", configsDirectory ?? Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".molecule", "configs", id));
         }
 
+        WorkspaceCommands.Add(builder, workspace);
+
         // On an existing platform (AsExisting, before or after this call): created there once, with its own id and token.
         var appHostDirectory = builder.ApplicationBuilder.AppHostDirectory;
         builder.WithEnvironment(async context =>

@@ -189,24 +189,46 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         using var cts = new CancellationTokenSource(Wait);
         await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "online" && e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
 
-        using var client = fixture.PlatformClient();
-        using (var paused = await client.PostAsync($"/workspaces/{id}/pause", null))
-        {
-            Assert.True(paused.IsSuccessStatusCode, await paused.Content.ReadAsStringAsync());
-        }
-
+        // The dashboard's command: the platform pauses it.
+        var paused = await fixture.App.ResourceCommands.ExecuteCommandAsync(name, "molecule-pause").WaitAsync(Wait);
+        Assert.True(paused.Success, paused.Message);
         try
         {
             // Paused on the platform: the process still runs and serves its card, but the resource is no longer healthy.
             var snapshot = await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "paused" && e.Snapshot.HealthStatus == HealthStatus.Unhealthy, cts.Token);
             Assert.Contains(snapshot.Snapshot.HealthReports, r => r.Description == "paused on the platform");
+            Assert.Equal("paused", (await fixture.WaitForWorkspaceAsync(id, _ => true, Wait)).GetProperty("status").GetString());
         }
         finally
         {
-            using var resumed = await client.PostAsync($"/workspaces/{id}/resume", null);
+            var resumed = await fixture.App.ResourceCommands.ExecuteCommandAsync(name, "molecule-resume").WaitAsync(Wait);
+            Assert.True(resumed.Success, resumed.Message);
         }
 
         await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "online" && e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
+    }
+
+    [Fact]
+    public async Task A_workspaces_heartbeat_fault_is_set_and_cleared_from_the_dashboard_and_the_canvas_link_signs_in_through_the_fragment()
+    {
+        var name = ResourceNames.WorkspaceAt(2);
+        var id = fixture.Settings.WorkspaceIdAt(2);
+        using var client = fixture.PlatformClient();
+
+        var failed = await fixture.App.ResourceCommands.ExecuteCommandAsync(name, "molecule-fail-heartbeats").WaitAsync(Wait);
+        Assert.True(failed.Success, failed.Message);
+        var faults = JsonDocument.Parse(await client.GetStringAsync("/_emulator/faults")).RootElement;
+        var fault = Assert.Single(faults.EnumerateArray(), f => f.GetProperty("workspace_id").GetString() == id);
+        Assert.Equal("/registry/heartbeat", fault.GetProperty("path").GetString());
+        var cleared = await fixture.App.ResourceCommands.ExecuteCommandAsync(name, "molecule-clear-heartbeat-fault").WaitAsync(Wait);
+        Assert.True(cleared.Success, cleared.Message);
+        Assert.DoesNotContain(JsonDocument.Parse(await client.GetStringAsync("/_emulator/faults")).RootElement.EnumerateArray(), f => f.GetProperty("workspace_id").GetString() == id);
+
+        var notifications = fixture.App.Services.GetRequiredService<ResourceNotificationService>();
+        using var cts = new CancellationTokenSource(Wait);
+        var platform = await notifications.WaitForResourceAsync(ResourceNames.Platform, e => e.Snapshot.Urls.Any(u => u.Url.Contains("#admin-token=", StringComparison.Ordinal)), cts.Token);
+        var signedIn = platform.Snapshot.Urls.Single(u => u.Url.Contains("#admin-token=", StringComparison.Ordinal)).Url;
+        Assert.EndsWith($"/#admin-token={Uri.EscapeDataString(fixture.AdminToken)}", signedIn, StringComparison.Ordinal);   // a fragment: never sent to the server
     }
 
     private static string? PlatformStatus(CustomResourceSnapshot snapshot) =>

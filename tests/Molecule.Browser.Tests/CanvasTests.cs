@@ -110,6 +110,19 @@ public sealed class CanvasTests : CanvasTest
     }
 
     [BrowserFact]
+    public async Task A_signed_in_link_opens_the_canvas_without_the_token_prompt_and_drops_the_token_from_the_address()
+    {
+        var page = await Env.Browser.NewPageAsync();
+        await page.GotoAsync($"{Env.EmulatorUrl}/#admin-token={Uri.EscapeDataString(CanvasEnvironment.AdminToken)}");
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Live");
+        await Expect(page.Locator($"[data-workspace-id='{Env.WorkspaceId}']")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog, new() { Name = "Admin token" })).ToBeHiddenAsync();
+        Assert.DoesNotContain("admin-token", page.Url, StringComparison.Ordinal);
+        await page.CloseAsync();
+    }
+
+    [BrowserFact]
     public async Task Creating_a_workspace_shows_its_id_and_the_docker_run_line()
     {
         await Env.Page.GetByLabel("Name").FillAsync("from-the-canvas");

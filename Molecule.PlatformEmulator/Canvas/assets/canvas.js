@@ -7,6 +7,19 @@ const TOKEN_KEY = 'molecule.adminToken';
 const MAX_EVENTS = 200;
 
 const $ = id => document.getElementById(id);
+
+// A signed-in link (the Aspire dashboard's "Canvas (signed in)"): #admin-token=… carries the token in the fragment,
+// which browsers never send to a server. It is kept for this tab and removed from the address bar at once.
+{
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('admin-token');
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    fragment.delete('admin-token');
+    const rest = fragment.toString();
+    history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+  }
+}
 const state = {
   workspaces: new Map(),   // id → workspace row from GET /workspaces
   cards: new Map(),        // id → card element
