@@ -110,10 +110,11 @@ public sealed class PlatformClient
     /// <summary><c>GET /workspaces/{id}/state</c>: whether the platform still knows, pauses or deleted the workspace.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<PlatformResponse> GetStateAsync(CancellationToken cancellationToken = default) =>
-        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(PlatformUrl, $"workspaces/{WorkspaceId}/state")), RequestTimeout, cancellationToken);
+        SendAsync("GET /workspaces/{id}/state", () => new HttpRequestMessage(HttpMethod.Get, new Uri(PlatformUrl, $"workspaces/{WorkspaceId}/state")), RequestTimeout, cancellationToken);
 
     private Task<PlatformResponse> PostAsync(string path, Action<Utf8JsonWriter> body, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var route = "POST /" + path;
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -123,13 +124,22 @@ public sealed class PlatformClient
         }
 
         var bytes = buffer.ToArray();
-        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri(PlatformUrl, path))
+        return SendAsync(route, () => new HttpRequestMessage(HttpMethod.Post, new Uri(PlatformUrl, path))
         {
             Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         }, timeout, cancellationToken);
     }
 
-    private async Task<PlatformResponse> SendAsync(Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<PlatformResponse> SendAsync(string route, Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var span = PlatformTelemetry.StartCall(route, WorkspaceId);
+        var started = _time.GetTimestamp();
+        var response = await SendCoreAsync(create, timeout, cancellationToken).ConfigureAwait(false);
+        PlatformTelemetry.Ended(span, route, response, _time.GetElapsedTime(started));
+        return response;
+    }
+
+    private async Task<PlatformResponse> SendCoreAsync(Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var request = create();
         PlatformRequests.Identify(request, WorkspaceId, Tokens);

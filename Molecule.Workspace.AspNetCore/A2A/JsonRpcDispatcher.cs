@@ -103,9 +103,16 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
             }
 
             A2AException? refusal;
+            using var span = Infrastructure.WorkspaceTelemetry.StartCall(method!, version);
             try
             {
-                return await InvokeAsync(new A2ACall(context, version, id, parameters), method!).ConfigureAwait(false);
+                var failure = await InvokeAsync(new A2ACall(context, version, id, parameters), method!).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure);
+                }
+
+                return failure;
             }
             catch (A2AException ex) when (!context.Response.HasStarted)
             {

@@ -16,6 +16,8 @@ internal sealed partial class TaskManager
         string? pending = null;
         var chunks = 0;
         using var turn = AgentTurn.Enter(request);
+        var started = _time.GetTimestamp();
+        Infrastructure.WorkspaceTelemetry.TurnStarted();
         try
         {
             Transition(entry, TaskState.Working, null);
@@ -78,6 +80,19 @@ internal sealed partial class TaskManager
         }
         finally
         {
+            string final;
+            lock (entry.Gate)
+            {
+                final = entry.Status.State switch
+                {
+                    TaskState.InputRequired => "input-required",
+                    TaskState.AuthRequired => "auth-required",
+                    var state => state.ToString().ToLowerInvariant(),
+                };
+            }
+
+            Infrastructure.WorkspaceTelemetry.TurnEnded(final, _time.GetElapsedTime(started));
+
             // The turn's token source is linked to the store's shutdown token: disposing it unregisters it there, so
             // finished tasks leave nothing behind (a next turn of the same task has its own source by then).
             lock (entry.Gate)

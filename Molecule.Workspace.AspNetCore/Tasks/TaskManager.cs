@@ -118,6 +118,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
         }
 
         _active.Started(entry.Id, entry.Label);
+        Infrastructure.WorkspaceTelemetry.TagTask(entry.Id, entry.ContextId);
         return (entry, turnStart);
     }
 
