@@ -3,8 +3,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,21 +34,10 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
         var summarizerToken = created.GetProperty("connection").GetProperty("auth_token").GetString()!;
 
         // The Summarizer: a loopback A2A agent that answers every message at once.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _summarizer = builder.Build();
-        _summarizer.MapPost("/", async (HttpContext context) =>
+        _summarizer = await LoopbackPeer.StartAsync(text => new
         {
-            using var request = await JsonDocument.ParseAsync(context.Request.Body);
-            var text = request.RootElement.GetProperty("params").GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
-            await context.Response.WriteAsJsonAsync(new
-            {
-                jsonrpc = "2.0",
-                id = request.RootElement.GetProperty("id").Clone(),
-                result = new { kind = "message", messageId = "m1", role = "agent", parts = new[] { new { kind = "text", text = $"Summary of '{text}': all good." } } },
-            });
+            kind = "message", messageId = "m1", role = "agent", parts = new[] { new { kind = "text", text = $"Summary of '{text}': all good." } },
         });
-        await _summarizer.StartAsync();
         using var registration = new HttpRequestMessage(HttpMethod.Post, "/registry/register")
         {
             Content = EmulatorProcess.Json($$$"""{"id":"{{{_summarizerId}}}","url":"{{{_summarizer.Urls.First()}}}","agent_card":{"name":"Summarizer"}}"""),

@@ -2,8 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Molecule.Platform.Client;
@@ -28,22 +26,11 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _emulator.InitializeAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _summarizer = builder.Build();
-        _summarizer.MapPost("/", async (HttpContext context) =>
+        _summarizer = await Infrastructure.LoopbackPeer.StartAsync(text => new
         {
-            using var request = await JsonDocument.ParseAsync(context.Request.Body);
-            var text = request.RootElement.GetProperty("params").GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
-            await context.Response.WriteAsJsonAsync(new
-            {
-                jsonrpc = "2.0",
-                id = request.RootElement.GetProperty("id").Clone(),
-                result = new { kind = "task", id = "t1", contextId = "c1", status = new { state = "completed" },
-                    artifacts = new[] { new { artifactId = "a1", parts = new[] { new { kind = "text", text = $"Summary: {text?.Length} characters, all good." } } } } },
-            });
+            kind = "task", id = "t1", contextId = "c1", status = new { state = "completed" },
+            artifacts = new[] { new { artifactId = "a1", parts = new[] { new { kind = "text", text = $"Summary: {text?.Length} characters, all good." } } } },
         });
-        await _summarizer.StartAsync();
 
         var (leadId, leadToken) = await _emulator.CreateExternalWorkspaceAsync("lead");
         var (summarizerId, summarizerToken) = await CreateChildAsync("Summarizer", leadId);
