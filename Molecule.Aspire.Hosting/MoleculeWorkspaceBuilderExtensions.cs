@@ -150,6 +150,27 @@ public static class MoleculeWorkspaceBuilderExtensions
             .WithMoleculeWorkspace(platform);
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> workspaces from one project (<c>name-1</c> … <c>name-N</c>), each its own workspace
+    /// on <paramref name="platform"/> with its own id, folder and token: a team of identical agents.
+    /// </summary>
+    /// <typeparam name="TProject">The agent's project (<c>Projects.MyAgent</c>).</typeparam>
+    /// <param name="builder">The AppHost's builder.</param>
+    /// <param name="name">The name the resources share, numbered from 1.</param>
+    /// <param name="count">How many (1–50).</param>
+    /// <param name="platform">The platform they register with.</param>
+    /// <returns>The workspaces, in order, for further settings (<c>WithParent</c>, environment).</returns>
+    public static IReadOnlyList<IResourceBuilder<ProjectResource>> AddMoleculeWorkspaces<TProject>(this IDistributedApplicationBuilder builder, string name, int count,
+        IResourceBuilder<MoleculePlatformResource> platform)
+        where TProject : IProjectMetadata, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 50);
+        return [.. Enumerable.Range(1, count).Select(i => builder.AddProject<TProject>($"{name}-{i}").WithMoleculeWorkspace(platform))];
+    }
+
     /// <summary>The workspace's id on the platform, for a resource made a workspace with <see cref="WithMoleculeWorkspace{T}"/>.</summary>
     /// <param name="resource">The resource.</param>
     /// <returns>Its id.</returns>

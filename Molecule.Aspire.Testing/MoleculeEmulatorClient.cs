@@ -135,6 +135,40 @@ public sealed class MoleculeEmulatorClient : IDisposable
         return string.Concat(parts.Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString()));
     }
 
+    /// <summary>
+    /// The platform's live events as they happen (its <c>/ws</c> socket, as the canvas subscribes): heartbeats, status
+    /// changes, delegations, approvals, messages. Each is the event's envelope (<c>event</c>, <c>workspace_id</c>,
+    /// <c>timestamp</c>, <c>payload</c>). Stop reading with <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the stream (and closes the socket).</param>
+    public async IAsyncEnumerable<JsonElement> StreamEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var root = _http.BaseAddress ?? throw new InvalidOperationException("The client has no base address.");
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {await _adminToken.GetValueAsync(cancellationToken).ConfigureAwait(false)}");
+        await socket.ConnectAsync(new UriBuilder(root) { Scheme = root.Scheme == "https" ? "wss" : "ws", Path = "/ws" }.Uri, cancellationToken).ConfigureAwait(false);
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (socket.State == System.Net.WebSockets.WebSocketState.Open)
+        {
+            var received = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                yield break;
+            }
+
+            message.Write(buffer, 0, received.Count);
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+
+            var envelope = JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            message.SetLength(0);
+            yield return envelope;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 

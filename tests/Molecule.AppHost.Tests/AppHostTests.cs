@@ -231,6 +231,24 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         Assert.EndsWith($"/#admin-token={Uri.EscapeDataString(fixture.AdminToken)}", signedIn, StringComparison.Ordinal);   // a fragment: never sent to the server
     }
 
+    [Fact]
+    public async Task The_platforms_live_events_stream_to_a_test()
+    {
+        using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
+        var id = platform.WorkspaceId(ResourceNames.WorkspaceAt(0));
+        using var cts = new CancellationTokenSource(Wait);
+
+        await foreach (var envelope in platform.StreamEventsAsync(cts.Token))
+        {
+            if (envelope.GetProperty("event").GetString() == "WORKSPACE_HEARTBEAT" && envelope.GetProperty("workspace_id").GetString() == id)
+            {
+                return;   // heartbeats arrive every second
+            }
+        }
+
+        Assert.Fail("the stream ended without a heartbeat of the workspace");
+    }
+
     private static string? PlatformStatus(CustomResourceSnapshot snapshot) =>
         snapshot.Properties.FirstOrDefault(p => p.Name == "molecule.platform.status")?.Value as string;
 }
