@@ -35,6 +35,13 @@ public sealed class MoleculeWorkspaceOptions
     /// <summary>The whole shutdown budget (<c>SHUTDOWN_GRACE_SECONDS</c>, 2–3600 s; default 8 s, inside <c>docker stop</c>'s 10 s).</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// How long the platform keeps an idle A2A call to this workspace open (<c>A2A_IDLE_TIMEOUT_SECONDS</c>, 1–86400 s),
+    /// sent as <c>runtime_metadata.idle_timeout_seconds</c> so it overrides the platform's 300 s for this workspace; the
+    /// platform's own when unset.
+    /// </summary>
+    public TimeSpan? A2AIdleTimeout { get; set; }
+
     /// <summary>Settings that could not be read from configuration, each naming its key; reported at start.</summary>
     internal List<string> ConfigurationErrors { get; } = [];
 }

@@ -96,7 +96,7 @@ internal static class ControlPlaneServices
             TimeProvider = sp.GetRequiredService<TimeProvider>(),
             Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Molecule.Workspace.ControlPlane"),
             Registration = new RegistrationInfo(settings.AgentUrl, () => card.CombinedJson),
-            RuntimeMetadata = RuntimeMetadata.Workspace,
+            RuntimeMetadata = RuntimeMetadata.Workspace with { IdleTimeoutSeconds = settings.A2AIdleTimeoutSeconds },
         });
         card.Changed += loop.NotifyCardChanged;   // update-card with the new skills, once registered
         return loop;

@@ -26,6 +26,9 @@ internal sealed class WorkspaceSettings
 
     public string? InitialToken { get; init; }
 
+    /// <summary>The platform's A2A idle timer for this workspace, in whole seconds; null for the platform's own.</summary>
+    public int? A2AIdleTimeoutSeconds { get; init; }
+
     /// <summary>Reads and resolves the settings from configuration alone (what the app and the tests use).</summary>
     public static WorkspaceSettings Load(IConfiguration configuration)
     {
@@ -101,6 +104,7 @@ internal sealed class WorkspaceSettings
             HeartbeatInterval = options.HeartbeatInterval,
             ShutdownGrace = options.ShutdownGrace,
             InitialToken = string.IsNullOrEmpty(initialToken) ? null : initialToken,
+            A2AIdleTimeoutSeconds = options.A2AIdleTimeout is { } idle ? (int)Math.Ceiling(idle.TotalSeconds) : null,
         };
     }
 
@@ -194,6 +198,10 @@ internal sealed class WorkspaceOptionsSetup(IConfiguration configuration) : ICon
         options.InitialAuthToken = configuration["WORKSPACE_AUTH_TOKEN"] is { Length: > 0 } token ? token : options.InitialAuthToken;
         options.HeartbeatInterval = Seconds(configuration, "HEARTBEAT_INTERVAL_SECONDS", options.HeartbeatInterval, 1, 60, errors);
         options.ShutdownGrace = Seconds(configuration, "SHUTDOWN_GRACE_SECONDS", options.ShutdownGrace, 2, 3600, errors);
+        if (configuration["A2A_IDLE_TIMEOUT_SECONDS"] is { Length: > 0 })
+        {
+            options.A2AIdleTimeout = Seconds(configuration, "A2A_IDLE_TIMEOUT_SECONDS", TimeSpan.FromSeconds(300), 1, 86400, errors);
+        }
     }
 
     private static TimeSpan Seconds(IConfiguration configuration, string name, TimeSpan fallback, double min, double max, List<string> errors)

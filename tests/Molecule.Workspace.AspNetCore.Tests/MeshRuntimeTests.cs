@@ -186,7 +186,7 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
     [Fact]
     public async Task A_wedged_agent_is_degraded_on_the_platform_with_its_reason_and_heartbeats_declare_the_runtimes_capabilities()
     {
-        await using var lead = await StartLeadAsync(new RecordingAgent());
+        await using var lead = await StartLeadAsync(new RecordingAgent(), new() { ["A2A_IDLE_TIMEOUT_SECONDS"] = "900" });
         var loop = lead.Services.GetRequiredService<HeartbeatLoop>();
         await TestTimeouts.Eventually(async () => await _emulator.StatusOfAsync(_leadId) == "online", TestTimeouts.Start, "online");
 
@@ -201,6 +201,7 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
         Assert.Null(payload.RuntimeState);
         Assert.Equal(RuntimeMetadata.CapabilityNames, payload.RuntimeMetadata!.Capabilities.Keys);
         Assert.Equal(["heartbeat"], payload.RuntimeMetadata.Capabilities.Where(c => c.Value).Select(c => c.Key));
+        Assert.Equal(900, payload.RuntimeMetadata.IdleTimeoutSeconds);   // the platform's idle timer for this workspace
     }
 
     private async Task<WorkspaceHost> StartLeadAsync(RecordingAgent? agent, Dictionary<string, string?>? settings = null, Action<MoleculeWorkspaceBuilder>? addAgent = null)
