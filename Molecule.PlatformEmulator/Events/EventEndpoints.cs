@@ -80,8 +80,9 @@ public static class EventEndpoints
             filter = e => state.CanCommunicate(agent, e.WorkspaceId);
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // Subscribed before the handshake completes: a client whose connect returned misses nothing published after it.
         using var subscription = bus.Subscribe(filter, workspaceHeader.Length > 0 ? "agent-ws" : "canvas-ws");
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var receive = Task.Run(async () =>
         {
@@ -135,8 +136,9 @@ public static class EventEndpoints
     {
         var guid = context.WorkspaceId();
 
-        await ServerSentEvents.StartAsync(context);
+        // Subscribed before the headers go out: a client that sees 200 misses nothing published after it.
         using var subscription = bus.Subscribe(e => e.WorkspaceId == guid, "workspace-sse");
+        await ServerSentEvents.StartAsync(context);
         var aborted = context.RequestAborted;
         try
         {

@@ -15,11 +15,14 @@ namespace Molecule.AppHost.Tests;
 public sealed class ExistingPlatformTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
-    private readonly EmulatorProcess _platform = new(new Dictionary<string, string?>
+    private readonly EmulatorProcess _platform = new()
     {
-        ["Emulator__Fidelity"] = "Strict",
-        ["Emulator__UrlSafety"] = "Local",   // the workspace listens on loopback
-    });
+        Settings = new Dictionary<string, string?>
+        {
+            ["Emulator__Fidelity"] = "Strict",
+            ["Emulator__UrlSafety"] = "Local",   // the workspace listens on loopback
+        },
+    };
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-existing-").FullName;
 
     public Task InitializeAsync() => _platform.InitializeAsync();

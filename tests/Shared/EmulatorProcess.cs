@@ -14,11 +14,10 @@ public sealed class EmulatorProcess : IAsyncLifetime
 {
     public const string AdminToken = "deployment-tests-admin-token-0123456789";
 
-    private readonly IReadOnlyDictionary<string, string?> _settings;
     private ChildProcess? _process;
 
-    /// <param name="settings">Emulator settings on top of the defaults (e.g. <c>Emulator__Fidelity=Strict</c>).</param>
-    public EmulatorProcess(IReadOnlyDictionary<string, string?>? settings = null) => _settings = settings ?? new Dictionary<string, string?>();
+    /// <summary>Emulator settings on top of the defaults (e.g. <c>Emulator__Fidelity=Strict</c>); xUnit fixtures take none.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
     public int Port { get; } = TestPorts.Free(IPAddress.Any);
 
@@ -34,7 +33,7 @@ public sealed class EmulatorProcess : IAsyncLifetime
             ["ADMIN_TOKEN"] = AdminToken,
             ["RATE_LIMIT"] = "0",
             ["DOTNET_ENVIRONMENT"] = "Production",
-        }.Concat(_settings).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+        }.Concat(Settings).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
         Client.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
