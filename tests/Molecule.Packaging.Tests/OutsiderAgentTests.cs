@@ -11,7 +11,8 @@ namespace Molecule.Packaging.Tests;
 /// process: it registers, comes online, answers message/send through the emulator's proxy, and stops gracefully.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class OutsiderAgentTests(PackageFeed feed) : IClassFixture<PackageFeed>, IAsyncLifetime
+[Collection(PackageFeed.Collection)]
+public sealed class OutsiderAgentTests(PackageFeed feed) : IAsyncLifetime
 {
     private const string Program = """
         using System.Runtime.CompilerServices;

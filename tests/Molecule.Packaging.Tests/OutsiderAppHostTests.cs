@@ -10,7 +10,8 @@ namespace Molecule.Packaging.Tests;
 /// answer through the proxy, and the dashboard's resource healthy with the platform's status.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class OutsiderAppHostTests(PackageFeed feed) : IClassFixture<PackageFeed>, IDisposable
+[Collection(PackageFeed.Collection)]
+public sealed class OutsiderAppHostTests(PackageFeed feed) : IDisposable
 {
     private OutsiderProject? _project;
 

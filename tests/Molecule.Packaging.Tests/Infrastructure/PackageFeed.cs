@@ -6,6 +6,9 @@ namespace Molecule.Packaging.Tests.Infrastructure;
 /// </summary>
 public sealed class PackageFeed : IAsyncLifetime
 {
+    /// <summary>The tests that use the packages: one feed, packed once, and never two packs of a project at a time.</summary>
+    public const string Collection = "packages";
+
     public static readonly string[] Packages = ["Molecule.Platform.Client", "Molecule.Workspace.AspNetCore", "Molecule.Aspire.Hosting", "Molecule.Aspire.Testing"];
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("molecule-feed-").FullName;
@@ -52,3 +55,6 @@ public static class Dotnet
         return process.Output;
     }
 }
+
+[CollectionDefinition(PackageFeed.Collection)]
+public sealed class PackagesCollection : ICollectionFixture<PackageFeed>;
