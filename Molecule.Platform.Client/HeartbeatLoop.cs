@@ -154,49 +154,6 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
         Wake();
     }
 
-    /// <summary>
-    /// Reports the agent as stuck (its executor makes no progress): heartbeats carry <c>runtime_state: "wedged"</c> with
-    /// <paramref name="reason"/> as <c>sample_error</c>, which the platform turns into degraded, until <see cref="ClearWedged"/>.
-    /// One heartbeat goes out at once.
-    /// </summary>
-    /// <param name="reason">What is stuck (scrubbed, at most 256 chars).</param>
-    public void ReportWedged(string reason)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        Volatile.Write(ref _wedged, SecretScrubber.Scrub(reason, 256));
-        NotifyTaskChanged();
-    }
-
-    /// <summary>The agent makes progress again: heartbeats stop saying <c>wedged</c> (one goes out at once).</summary>
-    public void ClearWedged()
-    {
-        if (Interlocked.Exchange(ref _wedged, null) is not null)
-        {
-            NotifyTaskChanged();
-        }
-    }
-
-    /// <summary>Whether the agent has reported itself wedged (<see cref="ReportWedged"/>).</summary>
-    public bool IsWedged => Volatile.Read(ref _wedged) is not null;
-
-    /// <summary>
-    /// Raised after each heartbeat the platform accepted, on the loop's own task: keep handlers short and hand longer
-    /// work to your own task (the workspace checks its delegations this way, as the real runtime does).
-    /// </summary>
-    public event EventHandler? HeartbeatSucceeded;
-
-    /// <summary>The values the next heartbeat would carry.</summary>
-    public HeartbeatPayload CreatePayload()
-    {
-        var (rate, sample) = Errors.Snapshot();
-        var wedged = Volatile.Read(ref _wedged);
-        return new HeartbeatPayload(rate, wedged ?? sample, ActiveTasks, CurrentTask, UptimeSeconds)
-        {
-            RuntimeState = wedged is null ? null : "wedged",
-            RuntimeMetadata = _options.RuntimeMetadata,
-        };
-    }
-
     /// <summary>Starts the loop: registers (when <see cref="HeartbeatLoopOptions.Registration"/> is set), then heartbeats every interval with backoff on failure. Calling it again does nothing.</summary>
     public void Start()
     {

@@ -46,7 +46,6 @@ internal sealed partial class DelegationWatcher(
 
     private readonly SemaphoreSlim _heartbeat = new(0, 1);
     private readonly List<DelegationResult> _pendingWake = [];
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private DateTimeOffset _lastWake = DateTimeOffset.MinValue;
     private LinkedList<string> _seen = new();
     private HashSet<string> _seenSet = new(StringComparer.Ordinal);
@@ -218,6 +217,7 @@ internal sealed partial class DelegationWatcher(
         }
     }
 
+    /// <summary>The peer's name as the platform client knows it from peer lists (read once more when it does not yet).</summary>
     private async Task<string> NameOfAsync(string workspaceId, CancellationToken stoppingToken)
     {
         if (workspaceId.Length == 0)
@@ -225,23 +225,18 @@ internal sealed partial class DelegationWatcher(
             return "a peer";
         }
 
-        if (!_names.ContainsKey(workspaceId))
+        if (platform.KnownName(workspaceId) is null)
         {
             try
             {
-                foreach (var peer in await platform.ListPeersAsync(cancellationToken: stoppingToken).ConfigureAwait(false))
-                {
-                    _names[peer.Id] = peer.Name;
-                }
+                await platform.ListPeersAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
             }
             catch (PlatformApiException)
             {
             }
-
-            _names.TryAdd(workspaceId, workspaceId);
         }
 
-        return _names[workspaceId];
+        return platform.KnownName(workspaceId) ?? workspaceId;
     }
 
     private void Remember(string id)
