@@ -105,11 +105,12 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
         {
             await TestTimeouts.Eventually(() => Task.FromResult(agent.Turns.Any(t => t.Text == "Introduce yourself to the team")), TestTimeouts.Start, "the initial prompt");
             Assert.True(File.Exists(Path.Combine(_configs, ".initial_prompt_done")));
-        }
 
-        // Through the platform, as this workspace: the platform's activity log has it.
-        await TestTimeouts.Eventually(async () => (await _emulator.Client.GetStringAsync($"/workspaces/{_leadId}/activity?type=a2a_receive"))
-            .Contains("Introduce yourself to the team", StringComparison.Ordinal), TestTimeouts.Short, "the prompt in the platform's activity log");
+            // Through the platform, as this workspace: the platform's activity log has it once the call is answered.
+            // Stopping before that would abort the call in flight, which the platform queues to deliver again.
+            await TestTimeouts.Eventually(async () => (await _emulator.Client.GetStringAsync($"/workspaces/{_leadId}/activity?type=a2a_receive"))
+                .Contains("Introduce yourself to the team", StringComparison.Ordinal), TestTimeouts.Short, "the prompt in the platform's activity log");
+        }
 
         var restarted = new RecordingAgent();
         await using (var lead = await StartLeadAsync(restarted))
