@@ -89,6 +89,22 @@ public sealed class EventBus
         }
     }
 
+    /// <summary>
+    /// Publishes an event whose payload is built only when it is kept or somebody is listening: a broadcast-only event
+    /// (an A2A answer on the proxy's path) with no subscriber is counted and numbered, never built.
+    /// </summary>
+    public void Publish(string type, Guid workspaceId, Func<JsonObject> payload)
+    {
+        if (BroadcastOnly.Contains(type) && Volatile.Read(ref _subscribers).Length == 0)
+        {
+            Interlocked.Increment(ref _sequence);
+            _published.Add(1, new KeyValuePair<string, object?>("event", type));
+            return;
+        }
+
+        Publish(type, workspaceId, payload());
+    }
+
     /// <summary>Newest first, at most <paramref name="limit"/>, optionally for one workspace.</summary>
     public IReadOnlyList<PlatformEvent> Recent(Guid? workspaceId = null, int limit = 100)
     {

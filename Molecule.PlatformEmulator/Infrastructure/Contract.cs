@@ -57,8 +57,24 @@ public static class Contract
             return null;
         }
 
+        if (context.Request.ContentLength is { } declared && declared <= cap)
+        {
+            // The usual case: a declared length within the cap is read straight into an array of that size
+            // (Kestrel ends the body at the declared length and fails a shorter one).
+            var exact = declared == 0 ? [] : new byte[declared];
+            try
+            {
+                var filled = await context.Request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, context.RequestAborted).ConfigureAwait(false);
+                return filled == exact.Length ? exact : exact[..filled];
+            }
+            catch (BadHttpRequestException) when (truncate)
+            {
+                return [];
+            }
+        }
+
         using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
@@ -76,6 +92,10 @@ public static class Contract
         {
             // Too large; or, truncating, whatever was kept is what the platform would have seen.
             return truncate ? buffer.ToArray() : null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -8,29 +8,41 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
     private const int BufferedResponseCap = 10 * 1024 * 1024;
 
     /// <summary>The only caller headers that reach the agent.</summary>
-    private static readonly HashSet<string> ForwardedHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
+    private static readonly string[] ForwardedHeaders =
+    [
         "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
-    };
+    ];
+
+    private readonly Uri _destination = new(destination);
 
     public string? AgentError { get; private set; }
 
     public int AgentStatus { get; private set; }
 
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the agent's request from the allow-list alone: the stored URL as it is, <c>POST</c>, the A2A headers and
+    /// the body's JSON content headers (the proxy set them), nothing of the caller's credentials or hop headers.
+    /// </summary>
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        proxyRequest.RequestUri = new Uri(destination);
+        proxyRequest.RequestUri = _destination;
         proxyRequest.Method = HttpMethod.Post;
-        foreach (var header in proxyRequest.Headers.Select(h => h.Key).ToArray())
+        var incoming = httpContext.Request.Headers;
+        foreach (var name in ForwardedHeaders)
         {
-            if (!ForwardedHeaders.Contains(header))
+            if (incoming.TryGetValue(name, out var values) && values.Count > 0)
             {
-                proxyRequest.Headers.Remove(header);
+                proxyRequest.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
         }
 
-        proxyRequest.Headers.Host = null;
+        if (proxyRequest.Content is { } content)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", httpContext.Request.ContentType);
+            content.Headers.ContentLength = httpContext.Request.ContentLength;
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

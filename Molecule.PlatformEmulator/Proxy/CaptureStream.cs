@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Molecule.PlatformEmulator.Proxy;
 
 /// <summary>Passes writes through (flushes included) while keeping the first bytes for the activity row.</summary>
@@ -9,7 +7,8 @@ internal sealed class CaptureStream(Stream inner, int limit) : Stream
 
     public Stream Inner => inner;
 
-    public string Captured => Encoding.UTF8.GetString(_captured.GetBuffer(), 0, (int)_captured.Length);
+    /// <summary>The answer's first bytes, as they were sent.</summary>
+    public byte[] Captured => _captured.ToArray();
 
     public override bool CanRead => false;
 

@@ -55,11 +55,9 @@ public sealed class PlatformA2A(PlatformState state, EmulatorOptions options, Re
             ActivityType = "a2a_receive",
             SourceId = caller,
             Method = call.Method,
-            RequestBody = ProxyOutcome.JsonBody(call.Body),
-            ResponseBody = ProxyOutcome.JsonBody(result.Body),
             DurationMs = (long)time.GetElapsedTime(started).TotalMilliseconds,
             Status = result.Succeeded ? "ok" : "error",
-        }, broadcast: true);
+        }.WithRawBodies(call.Body, result.Body), broadcast: true);
 
         if (result.Succeeded && state.Find(caller) is { } callerRow)
         {

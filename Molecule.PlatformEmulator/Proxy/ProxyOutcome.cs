@@ -62,7 +62,7 @@ internal static partial class ProxyOutcome
     }
 
     /// <summary>The metric, the activity row, the canvas event and the caller's last outbound time.</summary>
-    public static void Record(HttpContext context, string outcome, ProxyTarget target, Guid? caller, NormalisedCall call, string response,
+    public static void Record(HttpContext context, string outcome, ProxyTarget target, Guid? caller, NormalisedCall call, byte[] response,
         TimeSpan elapsed, EmulatorMetrics metrics, ActivityLog activity, EventBus events, PlatformState state, TimeProvider time)
     {
         metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
@@ -73,17 +73,15 @@ internal static partial class ProxyOutcome
             ActivityType = "a2a_receive",
             SourceId = caller,
             Method = call.Method,
-            RequestBody = JsonBody(call.Body),
-            ResponseBody = JsonBody(Encoding.UTF8.GetBytes(response)),
             DurationMs = durationMs,
             Status = ok ? "ok" : "error",
-        }, broadcast: true);
+        }.WithRawBodies(call.Body, response), broadcast: true);
 
         if (ok && caller is null)
         {
-            events.Publish("A2A_RESPONSE", target.Id, new JsonObject
+            events.Publish("A2A_RESPONSE", target.Id, () => new JsonObject
             {
-                ["response_body"] = response,
+                ["response_body"] = Encoding.UTF8.GetString(response),
                 ["method"] = call.Method,
                 ["duration_ms"] = durationMs,
             });
@@ -96,28 +94,6 @@ internal static partial class ProxyOutcome
                 callerRow.LastOutboundAt = time.GetUtcNow();
             }
         }
-    }
-
-    /// <summary>A body as the activity row keeps it: its JSON when it is JSON, else its text (an SSE stream, a cut body).</summary>
-    public static JsonNode? JsonBody(byte[] body)
-    {
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
-        if (Molecule.Shared.JsonStrings.FindUnreadable(body) is null)
-        {
-            try
-            {
-                return JsonNode.Parse(body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-        }
-
-        return JsonValue.Create(Encoding.UTF8.GetString(body));
     }
 
     private static Task Busy(HttpContext context, BusyAnswer answer)

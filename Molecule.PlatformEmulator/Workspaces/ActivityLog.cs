@@ -28,9 +28,84 @@ public sealed class ActivityRow
 
     public string? ErrorDetail { get; set; }
 
-    public JsonNode? RequestBody { get; set; }
+    private JsonNode? _requestBody;
+    private JsonNode? _responseBody;
+    private byte[]? _rawRequestBody;
+    private byte[]? _rawResponseBody;
 
-    public JsonNode? ResponseBody { get; set; }
+    /// <summary>The request's body as JSON (else its text); a proxied body is parsed on first read, never on the call's path.</summary>
+    public JsonNode? RequestBody
+    {
+        get => Materialise(ref _requestBody, ref _rawRequestBody);
+        set => Assign(ref _requestBody, ref _rawRequestBody, value);
+    }
+
+    /// <summary>The answer's body as JSON (else its text), parsed on first read like <see cref="RequestBody"/>.</summary>
+    public JsonNode? ResponseBody
+    {
+        get => Materialise(ref _responseBody, ref _rawResponseBody);
+        set => Assign(ref _responseBody, ref _rawResponseBody, value);
+    }
+
+    /// <summary>
+    /// Keeps a call's bodies as the bytes that crossed the proxy; they become JSON when the row is first read
+    /// (the activity list, the canvas, a snapshot), so forwarding never pays for parsing them.
+    /// </summary>
+    public ActivityRow WithRawBodies(byte[]? request, byte[]? response)
+    {
+        _rawRequestBody = request is { Length: > 0 } ? request : null;
+        _rawResponseBody = response is { Length: > 0 } ? response : null;
+        return this;
+    }
+
+    /// <summary>A body as the activity row keeps it: its JSON when it is JSON, else its text (an SSE stream, a cut body).</summary>
+    public static JsonNode? ParseBody(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return null;
+        }
+
+        if (Molecule.Shared.JsonStrings.FindUnreadable(body) is null)
+        {
+            try
+            {
+                return JsonNode.Parse(body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        return JsonValue.Create(System.Text.Encoding.UTF8.GetString(body));
+    }
+
+    // Raw bytes are read before the parsed node and cleared after it is published, so a reader racing the first
+    // parse sees either the bytes (and parses them itself) or the node, never neither.
+    private static JsonNode? Materialise(ref JsonNode? parsed, ref byte[]? raw)
+    {
+        var bytes = Volatile.Read(ref raw);
+        var node = Volatile.Read(ref parsed);
+        if (node is not null || bytes is null)
+        {
+            return node;
+        }
+
+        if (ParseBody(bytes) is not { } fresh)
+        {
+            return null;   // a body that is JSON's null reads as no body
+        }
+
+        node = Interlocked.CompareExchange(ref parsed, fresh, null) ?? fresh;
+        Volatile.Write(ref raw, null);
+        return node;
+    }
+
+    private static void Assign(ref JsonNode? parsed, ref byte[]? raw, JsonNode? value)
+    {
+        Volatile.Write(ref parsed, value);
+        Volatile.Write(ref raw, null);
+    }
 
     public JsonNode? ToolTrace { get; init; }
 
@@ -103,7 +178,6 @@ public sealed class ActivityLog(TimeProvider time, EventBus events) : IEmulatorS
         row.WorkspaceId = workspaceId;
         row.CreatedAt = time.GetUtcNow();
         var list = _rows.GetOrAdd(workspaceId, _ => new LinkedList<ActivityRow>());
-        JsonObject? logged = null;
         lock (list)
         {
             list.AddFirst(row);
@@ -111,29 +185,33 @@ public sealed class ActivityLog(TimeProvider time, EventBus events) : IEmulatorS
             {
                 list.RemoveLast();
             }
-
-            if (broadcast)
-            {
-                logged = new JsonObject
-                {
-                    ["activity_type"] = row.ActivityType,
-                    ["method"] = row.Method,
-                    ["summary"] = row.Summary,
-                    ["status"] = row.Status,
-                    ["source_id"] = row.SourceId?.ToString(),
-                    ["target_id"] = row.TargetId,
-                    ["duration_ms"] = row.DurationMs,
-                };
-                if (row.ToolTrace is not null)
-                {
-                    logged["tool_trace"] = row.ToolTrace.DeepClone();
-                }
-            }
         }
 
-        if (logged is not null)
+        if (broadcast)
         {
-            events.Publish("ACTIVITY_LOGGED", workspaceId, logged);
+            // The row's columns are fixed once added; only status/summary/target change later, under the lock.
+            events.Publish("ACTIVITY_LOGGED", workspaceId, () =>
+            {
+                lock (list)
+                {
+                    var logged = new JsonObject
+                    {
+                        ["activity_type"] = row.ActivityType,
+                        ["method"] = row.Method,
+                        ["summary"] = row.Summary,
+                        ["status"] = row.Status,
+                        ["source_id"] = row.SourceId?.ToString(),
+                        ["target_id"] = row.TargetId,
+                        ["duration_ms"] = row.DurationMs,
+                    };
+                    if (row.ToolTrace is not null)
+                    {
+                        logged["tool_trace"] = row.ToolTrace.DeepClone();
+                    }
+
+                    return logged;
+                }
+            });
         }
 
         return row;
