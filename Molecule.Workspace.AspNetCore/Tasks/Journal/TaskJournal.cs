@@ -165,11 +165,48 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _file = new FileStream(Path, FileOptionsFor(FileMode.OpenOrCreate));
         _end = _file.Length;
-        _fsync ??= _time.CreateTimer(_ => { lock (_gate) { Flush(); } }, null, FsyncInterval, FsyncInterval);
+        _fsync ??= _time.CreateTimer(_ => FlushOutsideLock(), null, FsyncInterval, FsyncInterval);
         return _file;
     }
 
-    /// <summary>fsync, for machine crashes: a killed process loses nothing the kernel has. Called under the lock.</summary>
+    /// <summary>
+    /// The timer's fsync, for machine crashes: run without the journal's lock, so appends (and the answers waiting on
+    /// them) never queue behind the disk; a killed process loses nothing the kernel has either way.
+    /// </summary>
+    private void FlushOutsideLock()
+    {
+        FileStream file;
+        lock (_gate)
+        {
+            if (!_unflushed || _file is null || _disposed)
+            {
+                return;
+            }
+
+            file = _file;
+            _unflushed = false;
+        }
+
+        try
+        {
+            RandomAccess.FlushToDisk(file.SafeFileHandle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A compaction swapped the file in the meantime; it fsynced its copy before the swap.
+        }
+        catch (IOException ex)
+        {
+            lock (_gate)
+            {
+                _unflushed = true;
+            }
+
+            LogWriteFailed(_logger, Path, ex);
+        }
+    }
+
+    /// <summary>fsync under the lock, when the journal closes.</summary>
     private void Flush()
     {
         if (!_unflushed || _file is null)
@@ -227,13 +264,15 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
                 target.Write(buffer, 0, length);
             }
 
+            // The bulk reaches the disk before the lock is taken: appends wait only for the short tail and the swap.
+            target.Flush(flushToDisk: true);
             lock (_gate)
             {
                 var tail = new byte[_end - upTo];
                 RandomAccess.Read(_file.SafeFileHandle, tail, upTo);
                 var tailStart = target.Position;
                 target.Write(tail);
-                target.Flush(flushToDisk: true);
+                target.Flush(flushToDisk: false);   // the tail is in the kernel; the timer fsyncs it with what follows
                 foreach (var (id, delete, offset, length) in _appendedDuringCompaction!)
                 {
                     if (delete)
@@ -252,6 +291,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
                 _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
                 old.Dispose();
                 _end = _file.Length;
+                _unflushed = true;   // the copied tail
                 _live.Clear();
                 foreach (var (id, place) in moved)
                 {
