@@ -45,11 +45,11 @@ for (var i = 0; i < settings.Workspaces; i++)
     var id = settings.WorkspaceIdAt(i);
     if (settings.ContainerMode)
     {
-        // Built from Molecule.Workspace/Dockerfile on Molecule:BaseImage (the self-contained publish it copies is made
-        // once, above), or a ready image (Molecule:WorkspaceImage, e.g. what deploy/build-image.sh builds).
+        // Built from Molecule.Workspace/Dockerfile's jit target on Molecule:BaseImage (the self-contained publish it
+        // copies is made once, above), or a ready image (Molecule:WorkspaceImage, e.g. what deploy/build-image.sh builds).
         var container = settings.WorkspaceImage is { } ready
             ? builder.AddContainer(name, ready.Name, ready.Tag).WithImagePullPolicy(ImagePullPolicy.Missing)
-            : builder.AddDockerfile(name, repositoryRoot, "Molecule.Workspace/Dockerfile").WithBuildArg("BASE_IMAGE", settings.BaseImage);
+            : builder.AddDockerfile(name, repositoryRoot, "Molecule.Workspace/Dockerfile", stage: "jit").WithBuildArg("BASE_IMAGE", settings.BaseImage);
         container.WithMoleculeWorkspace(platform, workspaceId: id)
             .WithEnvironment("HEARTBEAT_INTERVAL_SECONDS", Seconds(settings.HeartbeatInterval));
     }

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace Molecule.AppHost;
 
 /// <summary>
-/// Container mode's build step: <c>dotnet publish</c> of the workspace, self-contained for linux-x64, into
-/// <c>artifacts/workspace</c>, which <c>Molecule.Workspace/Dockerfile</c> copies. Run before the app model is built, so
+/// Container mode's build step: <c>dotnet publish</c> of the workspace, self-contained JIT for linux-x64 (a minute,
+/// where the NativeAOT image deploy/build-image.sh builds takes several), into <c>artifacts/workspace</c>, which
+/// <c>Molecule.Workspace/Dockerfile</c>'s <c>jit</c> target copies. Run before the app model is built, so
 /// the image always holds the code on disk.
 /// </summary>
 internal static class WorkspacePublish
@@ -20,7 +21,7 @@ internal static class WorkspacePublish
             UseShellExecute = false,
         };
         foreach (var arg in (string[])["publish", Path.Combine("Molecule.Workspace", "Molecule.Workspace.csproj"), "-c", "Release", "-r", "linux-x64",
-                     "--self-contained", "true", "-p:DebugType=none", "-o", output, "-nologo", "-v", "quiet"])
+                     "--self-contained", "true", "-p:PublishAot=false", "-p:DebugType=none", "-o", output, "-nologo", "-v", "quiet"])
         {
             info.ArgumentList.Add(arg);
         }

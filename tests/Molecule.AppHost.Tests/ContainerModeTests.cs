@@ -46,6 +46,7 @@ public sealed class ContainerModeTests
 
     private static async Task RunAsync(string imageArgument)
     {
+        await Podman.EnsureImagesAsync();
         using var cts = new CancellationTokenSource(AppHostFixture.StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
         [

@@ -24,6 +24,7 @@ public sealed class ComposeTests
             ["EMULATOR_IMAGE"] = Podman.EmulatorImage,
         };
         var file = Repo.PathOf("deploy", "docker-compose.yml");
+        await Podman.EnsureImagesAsync();
         using var platform = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platformPort}"), Timeout = TimeSpan.FromSeconds(5) };
         try
         {

@@ -14,6 +14,7 @@ public sealed class ContainerTests(EmulatorProcess platform) : IClassFixture<Emu
     [ContainerFact]
     public async Task The_image_declares_the_guides_healthcheck_a_non_root_user_port_8000_and_sigterm()
     {
+        await Podman.EnsureImagesAsync();
         using var doc = JsonDocument.Parse(await Podman.CheckedAsync(TestTimeouts.Short, "image", "inspect", Podman.WorkspaceImage));
         var image = doc.RootElement[0];
         var config = image.GetProperty("Config");
@@ -83,6 +84,7 @@ public sealed class ContainerTests(EmulatorProcess platform) : IClassFixture<Emu
     [ContainerFact]
     public async Task A_missing_WORKSPACE_ID_exits_non_zero_with_the_message()
     {
+        await Podman.EnsureImagesAsync();
         var run = await Podman.RunAsync(TestTimeouts.Start, "run", "--rm", "-e", "PLATFORM_URL=http://host.docker.internal:8080", Podman.WorkspaceImage);
 
         Assert.Equal(1, run.ExitCode);
@@ -124,6 +126,28 @@ public sealed class ContainerTests(EmulatorProcess platform) : IClassFixture<Emu
         }
     }
 
-    private static Task<string> ReadTokenAsync(string volume) =>
-        Podman.CheckedAsync(TestTimeouts.Short, "run", "--rm", "--entrypoint", "cat", "-v", $"{volume}:/configs", Podman.WorkspaceImage, "/configs/.auth_token");
+    /// <summary>The token file as the volume holds it, read from the volume's export (the image has no shell or cat).</summary>
+    private static async Task<string> ReadTokenAsync(string volume)
+    {
+        var archive = Path.Combine(Path.GetTempPath(), $"{volume}.tar");
+        try
+        {
+            await Podman.CheckedAsync(TestTimeouts.Short, "volume", "export", "--output", archive, volume);
+            await using var tar = new System.Formats.Tar.TarReader(File.OpenRead(archive));
+            while (await tar.GetNextEntryAsync() is { } entry)
+            {
+                if (Path.GetFileName(entry.Name) == ".auth_token" && entry.DataStream is { } data)
+                {
+                    using var reader = new StreamReader(data);
+                    return (await reader.ReadToEndAsync()).Trim();
+                }
+            }
+
+            throw new InvalidOperationException($"volume {volume} holds no .auth_token");
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
+    }
 }

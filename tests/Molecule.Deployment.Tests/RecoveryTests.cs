@@ -21,7 +21,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
     public async Task InitializeAsync()
     {
         _id = await platform.CreateWorkspaceAsync($"recovery-{Guid.NewGuid():N}"[..20]);
-        _workspace = ChildProcess.StartDotnet("Molecule.Workspace.dll", new Dictionary<string, string?>
+        _workspace = ChildProcess.StartWorkspace(new Dictionary<string, string?>
         {
             ["WORKSPACE_ID"] = _id,
             ["PORT"] = _port.ToString(CultureInfo.InvariantCulture),

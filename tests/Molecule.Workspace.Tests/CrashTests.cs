@@ -30,7 +30,10 @@ public sealed class CrashTests : IDisposable
 
         for (var round = 0; round <= Rounds; round++)
         {
-            await using var workspace = AgentOnlyWorkspace.Start("3c5e7a9b-1d2f-4b6a-8c0e-2f4a6c8e0b1d", port, _configs);
+            // Room for every task the load makes (the native build answers >10,000, the default capacity, in four rounds):
+            // a task evicted at capacity is forgotten by design, not lost.
+            await using var workspace = AgentOnlyWorkspace.Start("3c5e7a9b-1d2f-4b6a-8c0e-2f4a6c8e0b1d", port, _configs,
+                new Dictionary<string, string?> { ["Agent__Tasks__Capacity"] = "1000000" });
             await AgentOnlyWorkspace.WaitServingAsync(workspace, client);
             await VerifyAsync(client, answered, running);
             if (round == Rounds)

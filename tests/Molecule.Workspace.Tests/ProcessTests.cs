@@ -54,7 +54,7 @@ public sealed class ProcessTests : IAsyncLifetime
     private static ChildProcess Start(Dictionary<string, string?> environment, string? command = null)
     {
         environment.TryAdd("WORKSPACE_ID", null);
-        return ChildProcess.StartDotnet("Molecule.Workspace.dll", environment, command is null ? [] : [command]);
+        return ChildProcess.StartWorkspace(environment, command is null ? [] : [command]);
     }
 
     [Fact]

@@ -40,6 +40,19 @@ public sealed class ChildProcess : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(folder => File.Exists(Path.Combine(folder, program)));
 
+    /// <summary>
+    /// The native workspace binary the workspace suites run instead of <c>dotnet Molecule.Workspace.dll</c> when
+    /// <c>MOLECULE_WORKSPACE_BINARY</c> names one (.ci/run points it at the NativeAOT publish the image is built from).
+    /// </summary>
+    public static string? NativeWorkspace { get; } =
+        Environment.GetEnvironmentVariable("MOLECULE_WORKSPACE_BINARY") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    /// <summary>The built workspace: the native binary when <see cref="NativeWorkspace"/> is set, else its assembly under <c>dotnet</c>.</summary>
+    public static ChildProcess StartWorkspace(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        NativeWorkspace is { } binary
+            ? Start(binary, args, environment)
+            : StartDotnet("Molecule.Workspace.dll", environment, args);
+
     /// <summary><c>dotnet &lt;dll&gt; [args]</c> for an assembly in the test output folder.</summary>
     public static ChildProcess StartDotnet(string dll, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         Start("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], environment);

@@ -6,7 +6,11 @@ namespace Molecule.Testing;
 /// <summary>The podman CLI, run as a child process with a bounded wait.</summary>
 public static class Podman
 {
-    /// <summary>The workspace image the container tests run; deploy/build-image.sh builds it.</summary>
+    /// <summary>
+    /// The workspace image the container tests run; deploy/build-image.sh builds it. A reference that names a registry
+    /// (CI sets <c>WORKSPACE_IMAGE=127.0.0.1:PORT/molecule-workspace:VERSION</c>) is pulled from it, as the deployment
+    /// guide's <c>docker pull</c> does, before the first test uses it.
+    /// </summary>
     public static string WorkspaceImage { get; } =
         Environment.GetEnvironmentVariable("WORKSPACE_IMAGE") is { Length: > 0 } image ? image : "localhost/molecule-workspace:dev";
 
@@ -78,12 +82,38 @@ public static class Podman
                 return $"podman is installed but not usable here ({FirstLine(info.StdErr)}); .ci/run sets it up";
             }
 
+            if (NamesRegistry(WorkspaceImage))
+            {
+                return null;   // pulled by EnsureImagesAsync; a failed pull fails the tests, it never skips them
+            }
+
             var image = RunAsync(TimeSpan.FromSeconds(30), "image", "exists", WorkspaceImage).GetAwaiter().GetResult();
             return image.ExitCode == 0 ? null : $"image {WorkspaceImage} not built: run deploy/build-image.sh";
         }
         catch (System.ComponentModel.Win32Exception)
         {
             return "podman not found: install it (apt-get install podman runc) and run .ci/setup-podman.sh";
+        }
+    }
+
+    private static readonly Lazy<Task> Pulled = new(PullAsync);
+
+    /// <summary>
+    /// Pulls the images whose references name a registry, once per test run: the local copy is removed first, so what
+    /// runs is what the registry serves.
+    /// </summary>
+    public static Task EnsureImagesAsync() => Pulled.Value;
+
+    /// <summary>True for <c>host[:port]/…</c> references other than podman's own <c>localhost/</c> images.</summary>
+    public static bool NamesRegistry(string image) =>
+        image.Split('/', 2) is [var host, _] && host != "localhost" && (host.Contains('.', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal));
+
+    private static async Task PullAsync()
+    {
+        foreach (var image in new[] { WorkspaceImage, EmulatorImage }.Where(NamesRegistry))
+        {
+            await RunAsync(TimeSpan.FromSeconds(60), "rmi", "--force", image);
+            await CheckedAsync(TimeSpan.FromMinutes(3), "pull", "--quiet", image);
         }
     }
 
@@ -122,7 +152,7 @@ public sealed class ComposeFactAttribute : FactAttribute
         {
             Skip = "podman-compose not found (apt-get install podman-compose)";
         }
-        else if (Podman.RunAsync(TimeSpan.FromSeconds(30), "image", "exists", Podman.EmulatorImage).GetAwaiter().GetResult().ExitCode != 0)
+        else if (!Podman.NamesRegistry(Podman.EmulatorImage) && Podman.RunAsync(TimeSpan.FromSeconds(30), "image", "exists", Podman.EmulatorImage).GetAwaiter().GetResult().ExitCode != 0)
         {
             Skip = $"image {Podman.EmulatorImage} not built: run deploy/build-image.sh all";
         }

@@ -26,7 +26,7 @@ public sealed class WorkspaceContainer : IAsyncDisposable
     /// <c>host.docker.internal</c> (mapped to the host gateway), <c>WORKSPACE_ID</c>, <c>PORT</c>.
     /// </summary>
     public static async Task<WorkspaceContainer> StartAsync(int platformPort, IReadOnlyDictionary<string, string> environment,
-        int containerPort = 8000, string? volume = null, bool readOnlyRoot = false)
+        int containerPort = 8000, string? volume = null, bool readOnlyRoot = false, IReadOnlyList<string>? mounts = null)
     {
         var container = new WorkspaceContainer($"molecule-test-{Guid.NewGuid():N}"[..28], TestPorts.Free());
         var args = new List<string>
@@ -47,12 +47,18 @@ public sealed class WorkspaceContainer : IAsyncDisposable
             args.AddRange(["-v", $"{volume}:/configs"]);
         }
 
+        foreach (var mount in mounts ?? [])
+        {
+            args.AddRange(["-v", mount]);
+        }
+
         if (readOnlyRoot)
         {
             args.AddRange(["--read-only", "--tmpfs", "/tmp"]);   // the Kubernetes securityContext's read-only root
         }
 
         args.Add(Podman.WorkspaceImage);
+        await Podman.EnsureImagesAsync();
         await Podman.CheckedAsync(TestTimeouts.Start, [.. args]);
         return container;
     }
