@@ -33,7 +33,7 @@ public sealed partial class WorkspaceService
                 row.LivenessDeadline = now + options.LivenessTtl;
             }
 
-            row.Capabilities = [];
+            row.Capabilities.Clear();   // in place: a new dictionary per heartbeat would be one more young object held by an old row
             row.IdleTimeoutSeconds = null;
             if (input.RuntimeMetadata is { } metadata)
             {
