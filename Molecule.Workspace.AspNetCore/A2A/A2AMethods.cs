@@ -106,14 +106,15 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
     public async Task<string?> ListAsync(A2ACall call)
     {
         var query = TaskListQuery.Parse(call.Parameters);
+        // Filtered and ordered on each task's state and time; only the page's tasks are read whole.
         var matching = tasks.List()
-            .Select(t => t.Snapshot(query.HistoryLength))
             .Where(t => query.ContextId is null || t.ContextId == query.ContextId)
-            .Where(t => query.State is null || t.Status.State == query.State)
-            .Where(t => query.After is null || t.Status.Timestamp > query.After)
-            .OrderByDescending(t => t.Status.Timestamp).ThenBy(t => t.Id, StringComparer.Ordinal)
+            .Select(t => (Entry: t, Summary: t.Summary()))
+            .Where(t => query.State is null || t.Summary.State == query.State)
+            .Where(t => query.After is null || t.Summary.Timestamp > query.After)
+            .OrderByDescending(t => t.Summary.Timestamp).ThenBy(t => t.Entry.Id, StringComparer.Ordinal)
             .ToArray();
-        var page = matching.Skip(query.Offset).Take(query.PageSize).ToArray();
+        var page = matching.Skip(query.Offset).Take(query.PageSize).Select(t => t.Entry.Snapshot(query.HistoryLength)).ToArray();
         var next = query.Offset + page.Length < matching.Length ? TaskListQuery.EncodePageToken(query.Offset + page.Length) : "";
 
         var version = call.Version;

@@ -72,6 +72,15 @@ internal sealed class TaskEntry
         }
     }
 
+    /// <summary>The state and its time, without building a snapshot (listing filters and orders on these).</summary>
+    internal (TaskState State, DateTimeOffset Timestamp) Summary()
+    {
+        lock (Gate)
+        {
+            return (Status.State, Status.Timestamp);
+        }
+    }
+
     public TaskSnapshot Snapshot(int? historyLength = null)
     {
         lock (Gate)
