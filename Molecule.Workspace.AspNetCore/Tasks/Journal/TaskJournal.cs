@@ -189,39 +189,41 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 
         try
         {
-            RandomAccess.FlushToDisk(file.SafeFileHandle);
+            if (!FlushToDisk(file))
+            {
+                lock (_gate)
+                {
+                    _unflushed = true;   // the next tick tries again
+                }
+            }
         }
         catch (ObjectDisposedException)
         {
-            // A compaction swapped the file in the meantime; it fsynced its copy before the swap.
-        }
-        catch (IOException ex)
-        {
-            lock (_gate)
-            {
-                _unflushed = true;
-            }
-
-            LogWriteFailed(_logger, Path, ex);
+            // A compaction swapped the file in the meantime: it fsynced its bulk, and marked its tail for the next tick.
         }
     }
 
     /// <summary>fsync under the lock, when the journal closes.</summary>
     private void Flush()
     {
-        if (!_unflushed || _file is null)
+        if (_unflushed && _file is not null && FlushToDisk(_file))
         {
-            return;
+            _unflushed = false;
         }
+    }
 
+    /// <summary>One fsync of <paramref name="file"/>; a failure is logged (the data stays in the kernel) and reported.</summary>
+    private bool FlushToDisk(FileStream file)
+    {
         try
         {
-            RandomAccess.FlushToDisk(_file.SafeFileHandle);
-            _unflushed = false;
+            RandomAccess.FlushToDisk(file.SafeFileHandle);
+            return true;
         }
         catch (IOException ex)
         {
             LogWriteFailed(_logger, Path, ex);
+            return false;
         }
     }
 
@@ -236,83 +238,6 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         {
             _live[id] = (offset, length);
             _liveBytes += length;
-        }
-    }
-
-    /// <summary>
-    /// Copies the records that were live at <paramref name="upTo"/> into a new file (appends go on meanwhile), then,
-    /// under the lock, copies what was appended since, fsyncs, and renames the new file over the journal (atomic).
-    /// </summary>
-    private void Compact(KeyValuePair<string, (long Offset, int Length)>[] live, long upTo)
-    {
-        var temp = Path + ".compact";
-        try
-        {
-            var moved = new Dictionary<string, (long Offset, int Length)>(live.Length, StringComparer.Ordinal);
-            using var target = new FileStream(temp, FileOptionsFor(FileMode.Create));
-            var source = _file!.SafeFileHandle;
-            var buffer = new byte[64 * 1024];
-            foreach (var (id, (offset, length)) in live)
-            {
-                if (buffer.Length < length)
-                {
-                    buffer = new byte[length];
-                }
-
-                RandomAccess.Read(source, buffer.AsSpan(0, length), offset);
-                moved[id] = (target.Position, length);
-                target.Write(buffer, 0, length);
-            }
-
-            // The bulk reaches the disk before the lock is taken: appends wait only for the short tail and the swap.
-            target.Flush(flushToDisk: true);
-            lock (_gate)
-            {
-                var tail = new byte[_end - upTo];
-                RandomAccess.Read(_file.SafeFileHandle, tail, upTo);
-                var tailStart = target.Position;
-                target.Write(tail);
-                target.Flush(flushToDisk: false);   // the tail is in the kernel; the timer fsyncs it with what follows
-                foreach (var (id, delete, offset, length) in _appendedDuringCompaction!)
-                {
-                    if (delete)
-                    {
-                        moved.Remove(id);
-                    }
-                    else
-                    {
-                        moved[id] = (tailStart + offset - upTo, length);
-                    }
-                }
-
-                target.Dispose();
-                File.Move(temp, Path, overwrite: true);   // atomic; the old file stays open until the swap
-                var old = _file;
-                _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
-                old.Dispose();
-                _end = _file.Length;
-                _unflushed = true;   // the copied tail
-                _live.Clear();
-                foreach (var (id, place) in moved)
-                {
-                    _live[id] = place;
-                }
-
-                _liveBytes = _live.Values.Sum(v => (long)v.Length);
-                LogCompacted(_logger, Path, _live.Count, _end);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogWriteFailed(_logger, Path, ex);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _compaction = null;
-                _appendedDuringCompaction = null;
-            }
         }
     }
 
