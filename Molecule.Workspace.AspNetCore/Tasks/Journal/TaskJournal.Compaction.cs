@@ -3,6 +3,18 @@ namespace Molecule.Workspace.Tasks.Journal;
 /// <summary>The journal's compaction: the live records copied to a new file while appends go on, then swapped in.</summary>
 internal sealed partial class TaskJournal
 {
+    /// <summary>Starts a compaction once the file is over <see cref="CompactAbove"/> and twice the live data. Under the lock.</summary>
+    private void CompactIfDueLocked()
+    {
+        if (_compaction is null && _end > CompactAbove && _end > 2 * _liveBytes)
+        {
+            _appendedDuringCompaction = [];
+            var live = _live.OrderBy(l => l.Value.Offset).ToArray();
+            var upTo = _end;
+            _compaction = Task.Run(() => Compact(live, upTo));
+        }
+    }
+
     /// <summary>
     /// Copies the records that were live at <paramref name="upTo"/> into a new file and fsyncs it (appends go on
     /// meanwhile), then, under the lock, copies what was appended since and renames the new file over the journal
@@ -11,6 +23,7 @@ internal sealed partial class TaskJournal
     private void Compact(KeyValuePair<string, (long Offset, int Length)>[] live, long upTo)
     {
         var temp = Path + ".compact";
+        var compacted = false;
         try
         {
             var moved = new Dictionary<string, (long Offset, int Length)>(live.Length, StringComparer.Ordinal);
@@ -65,6 +78,7 @@ internal sealed partial class TaskJournal
 
                 _liveBytes = _live.Values.Sum(v => (long)v.Length);
                 LogCompacted(_logger, Path, _live.Count, _end);
+                compacted = true;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -77,6 +91,10 @@ internal sealed partial class TaskJournal
             {
                 _compaction = null;
                 _appendedDuringCompaction = null;
+                if (compacted)
+                {
+                    CompactIfDueLocked();   // appends go on while the bulk is copied: the tail may be due again
+                }
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -106,9 +105,13 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
             compaction = _compaction;
         }
 
-        if (compaction is not null)
+        while (compaction is not null)   // a compaction may start one more for what was appended while it ran
         {
             await compaction.ConfigureAwait(false);
+            lock (_gate)
+            {
+                compaction = _compaction;
+            }
         }
 
         lock (_gate)
@@ -145,13 +148,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
             _appendedDuringCompaction?.Add((id, delete, _end, record.Length));
             _end += record.Length;
             _unflushed = true;
-            if (_compaction is null && _end > CompactAbove && _end > 2 * _liveBytes)
-            {
-                _appendedDuringCompaction = [];
-                var live = _live.OrderBy(l => l.Value.Offset).ToArray();
-                var upTo = _end;
-                _compaction = Task.Run(() => Compact(live, upTo));
-            }
+            CompactIfDueLocked();
         }
     }
 
