@@ -14,6 +14,12 @@ namespace Molecule.Workspace.ControlPlane;
 /// </summary>
 internal sealed class WorkspaceSnapshotStore(WorkspaceSettings settings, TimeProvider time)
 {
+    /// <summary>
+    /// The snapshot's nesting limit: a message is accepted nested up to 64 levels (the A2A reader's limit), and the
+    /// snapshot wraps it in its own levels (adapter, tasks, task, history), so reading it back at 64 would fail.
+    /// </summary>
+    internal const int SnapshotDepth = 128;
+
     public string Path => settings.SnapshotPath;
 
     public void Write(IEnumerable<TaskSnapshot> tasks, string currentTask, int activeTasks, long uptimeSeconds)
@@ -40,7 +46,7 @@ internal sealed class WorkspaceSnapshotStore(WorkspaceSettings settings, TimePro
             writer.WriteEndObject();
         }
 
-        var document = JsonNode.Parse(buffer.WrittenSpan)!;
+        var document = JsonNode.Parse(buffer.WrittenSpan, documentOptions: new JsonDocumentOptions { MaxDepth = SnapshotDepth })!;
         Scrub(document);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(document, SnapshotJsonContext.Default.JsonNode);
 
@@ -55,7 +61,7 @@ internal sealed class WorkspaceSnapshotStore(WorkspaceSettings settings, TimePro
             return null;
         }
 
-        using var document = JsonDocument.Parse(File.ReadAllBytes(Path));
+        using var document = JsonDocument.Parse(File.ReadAllBytes(Path), new JsonDocumentOptions { MaxDepth = SnapshotDepth });
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("adapter", out var adapter) ||
             !adapter.TryGetProperty("tasks", out var tasks) || tasks.ValueKind != JsonValueKind.Array)
@@ -102,5 +108,6 @@ internal sealed class WorkspaceSnapshotStore(WorkspaceSettings settings, TimePro
     }
 }
 
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(MaxDepth = WorkspaceSnapshotStore.SnapshotDepth)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonNode))]
 internal sealed partial class SnapshotJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
