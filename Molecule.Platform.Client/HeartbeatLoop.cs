@@ -143,8 +143,13 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
     /// <summary>Asks for an extra heartbeat now (a task started or finished); at most one per second is sent.</summary>
     public void NotifyTaskChanged()
     {
-        _outOfBandPending = true;
-        Wake();
+        // Only the first change since the last beat wakes the loop: it then waits for the spacing on its own, and a
+        // busy agent's every start and end would otherwise re-arm the loop's timer for nothing.
+        if (!_outOfBandPending)
+        {
+            _outOfBandPending = true;
+            Wake();
+        }
     }
 
     /// <summary>The card returned by <see cref="RegistrationInfo.AgentCardJson"/> changed: send it with update-card.</summary>
