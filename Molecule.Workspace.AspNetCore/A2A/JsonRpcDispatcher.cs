@@ -62,7 +62,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
                 return null;
         }
 
-        var body = await RequestBody.ReadAsync(context, _maxBodyBytes).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(context, _maxBodyBytes).ConfigureAwait(false);
         if (body is null)
         {
             await JsonRpcWriter.WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, null, A2AErrorCodes.InvalidRequest,
@@ -73,7 +73,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 64 });   // reads the pooled array in place
         }
         catch (JsonException ex)
         {
@@ -84,7 +84,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         using (document)
         {
             var root = document.RootElement;
-            var unreadable = JsonStrings.FindUnreadable(body);
+            var unreadable = JsonStrings.FindUnreadable(body.Span);
             var id = ReadId(root);
             if (unreadable is var (offset, problem))
             {

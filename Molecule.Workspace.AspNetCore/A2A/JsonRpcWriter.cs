@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Molecule.Workspace.Infrastructure;
 
 namespace Molecule.Workspace.A2A;
 
@@ -19,7 +20,7 @@ internal static class JsonRpcWriter
 
     public static void WriteEnvelope(IBufferWriter<byte> buffer, string? id, Action<Utf8JsonWriter> member)
     {
-        using var writer = new Utf8JsonWriter(buffer);
+        var writer = JsonWriterCache.Rent(buffer);
         writer.WriteStartObject();
         writer.WriteString("jsonrpc", "2.0");
         writer.WritePropertyName("id");
@@ -34,11 +35,12 @@ internal static class JsonRpcWriter
 
         member(writer);
         writer.WriteEndObject();
+        JsonWriterCache.Return(writer);
     }
 
     private static async Task WriteResponseAsync(HttpContext context, int status, string? id, Action<Utf8JsonWriter> member)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var buffer = new PooledBufferWriter();
         WriteEnvelope(buffer, id, member);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

@@ -1,9 +1,8 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Molecule.Shared;
+using Molecule.Workspace.Infrastructure;
 using Molecule.Workspace.Tasks;
 
 namespace Molecule.Workspace.A2A;
@@ -80,7 +79,7 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
     public static async Task WriteErrorAsync(HttpContext context, string? id, int code, string message, A2AVersion version)
     {
         await StartAsync(context).ConfigureAwait(false);
-        var buffer = new ArrayBufferWriter<byte>(512);
+        using var buffer = new PooledBufferWriter(512);
         buffer.Write("data: "u8);
         JsonRpcWriter.WriteEnvelope(buffer, id, writer => WireWriter.WriteError(writer, code, message, version));
         buffer.Write("\n\n"u8);
@@ -99,8 +98,11 @@ internal sealed class TaskEventStream(TimeProvider time, TimeSpan keepAliveInter
 
     private static async Task WriteEventAsync(HttpResponse response, A2AVersion version, string? id, TaskEvent taskEvent, bool endOnInterrupt, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        buffer.Write(Encoding.ASCII.GetBytes($"id: {taskEvent.Sequence.ToString(CultureInfo.InvariantCulture)}\ndata: "));
+        using var buffer = new PooledBufferWriter();
+        buffer.Write("id: "u8);
+        taskEvent.Sequence.TryFormat(buffer.GetSpan(20), out var digits, default, CultureInfo.InvariantCulture);
+        buffer.Advance(digits);
+        buffer.Write("\ndata: "u8);
         JsonRpcWriter.WriteEnvelope(buffer, id, writer =>
         {
             writer.WritePropertyName("result");

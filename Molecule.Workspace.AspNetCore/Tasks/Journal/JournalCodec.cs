@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Molecule.Platform.Client;
 using Molecule.Workspace.A2A;
+using Molecule.Workspace.Infrastructure;
 
 namespace Molecule.Workspace.Tasks.Journal;
 
@@ -16,79 +17,95 @@ internal static class JournalCodec
 {
     public const int HeaderSize = 8;
 
-    /// <summary>A put record, framed: the JSON is written once, after room left for the header.</summary>
-    public static byte[] EncodePut(PersistedTask task)
+    /// <summary>A put record, framed, into <paramref name="buffer"/>: the JSON is written once, after room left for the header.</summary>
+    public static void EncodePut(PersistedTask task, PooledBufferWriter buffer)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        buffer.GetSpan(HeaderSize);
         buffer.Advance(HeaderSize);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("op", "put");
-            writer.WriteString("id", task.Id);
-            writer.WriteString("context_id", task.ContextId);
-            writer.WriteString("state", task.State.ToString());
-            writer.WriteString("updated_at", task.UpdatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            if (task.StatusMessage is { } status)
-            {
-                writer.WritePropertyName("status_message");
-                WriteMessage(writer, status);
-            }
-
-            writer.WriteStartArray("artifacts");
-            foreach (var artifact in task.Artifacts)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", artifact.Id);
-                WriteOptional(writer, "name", artifact.Name);
-                WriteParts(writer, artifact.Parts);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteStartArray("history");
-            foreach (var message in task.History)
-            {
-                WriteMessage(writer, message);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return Frame(buffer);
+        WritePut(task, buffer, static text => SecretScrubber.Scrub(text));
+        Frame(buffer);
     }
 
-    /// <summary>A delete record, framed.</summary>
-    public static byte[] EncodeDelete(string taskId)
+    /// <summary>
+    /// A put record's JSON without the frame and with nothing scrubbed: how the store keeps a finished task in memory
+    /// (one array in place of its message graph). Read back with <see cref="Decode(ReadOnlyMemory{byte})"/>.
+    /// </summary>
+    public static byte[] EncodeInMemory(PersistedTask task)
     {
-        var buffer = new ArrayBufferWriter<byte>(96);
-        buffer.Advance(HeaderSize);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var buffer = new PooledBufferWriter();
+        WritePut(task, buffer, static text => text);
+        var encoded = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount, pinned: true);
+        buffer.WrittenSpan.CopyTo(encoded);
+        return encoded;
+    }
+
+    private static void WritePut(PersistedTask task, PooledBufferWriter buffer, Func<string, string> scrub)
+    {
+        var writer = JsonWriterCache.Rent(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("op", "put");
+        writer.WriteString("id", task.Id);
+        writer.WriteString("context_id", task.ContextId);
+        writer.WriteString("state", task.State.ToString());
+        writer.WriteString("updated_at", task.UpdatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        if (task.StatusMessage is { } status)
+        {
+            writer.WritePropertyName("status_message");
+            WriteMessage(writer, status, scrub);
+        }
+
+        writer.WriteStartArray("artifacts");
+        foreach (var artifact in task.Artifacts)
         {
             writer.WriteStartObject();
-            writer.WriteString("op", "delete");
-            writer.WriteString("id", taskId);
+            writer.WriteString("id", artifact.Id);
+            WriteOptional(writer, "name", artifact.Name);
+            WriteParts(writer, artifact.Parts, scrub);
             writer.WriteEndObject();
         }
 
-        return Frame(buffer);
+        writer.WriteEndArray();
+        writer.WriteStartArray("history");
+        foreach (var message in task.History)
+        {
+            WriteMessage(writer, message, scrub);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        JsonWriterCache.Return(writer);
+    }
+
+    /// <summary>A delete record, framed, into <paramref name="buffer"/>.</summary>
+    public static void EncodeDelete(string taskId, PooledBufferWriter buffer)
+    {
+        buffer.GetSpan(HeaderSize);
+        buffer.Advance(HeaderSize);
+        var writer = JsonWriterCache.Rent(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("op", "delete");
+        writer.WriteString("id", taskId);
+        writer.WriteEndObject();
+        JsonWriterCache.Return(writer);
+        Frame(buffer);
     }
 
     /// <summary>The payload's length and CRC-32 into the header room at the front.</summary>
-    private static byte[] Frame(ArrayBufferWriter<byte> buffer)
+    private static void Frame(PooledBufferWriter buffer)
     {
-        var record = buffer.WrittenSpan.ToArray();
-        var payload = record.AsSpan(HeaderSize);
+        var record = buffer.WrittenSpan;
+        var payload = record[HeaderSize..];
         BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.Compute(payload));
-        return record;
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Crc32.Compute(payload));
     }
 
     /// <summary>The record's task id, and the task for a put (null for a delete).</summary>
-    public static (string Id, PersistedTask? Task) Decode(ReadOnlySpan<byte> record)
+    public static (string Id, PersistedTask? Task) Decode(ReadOnlySpan<byte> record) => Decode(new ReadOnlyMemory<byte>(record.ToArray()));
+
+    /// <inheritdoc cref="Decode(ReadOnlySpan{byte})"/>
+    public static (string Id, PersistedTask? Task) Decode(ReadOnlyMemory<byte> record)
     {
-        using var document = JsonDocument.Parse(record.ToArray());
+        using var document = JsonDocument.Parse(record);
         var root = document.RootElement;
         var id = root.GetProperty("id").GetString()!;
         if (root.GetProperty("op").GetString() == "delete")
@@ -108,7 +125,7 @@ internal static class JournalCodec
         return (id, task);
     }
 
-    private static void WriteMessage(Utf8JsonWriter writer, AgentMessage message)
+    private static void WriteMessage(Utf8JsonWriter writer, AgentMessage message, Func<string, string> scrub)
     {
         writer.WriteStartObject();
         writer.WriteString("message_id", message.MessageId);
@@ -129,14 +146,14 @@ internal static class JournalCodec
         if (message.Metadata is { } metadata)
         {
             writer.WritePropertyName("metadata");
-            JsonValues.Write(writer, metadata, Scrub);
+            JsonValues.Write(writer, metadata, scrub);
         }
 
-        WriteParts(writer, message.Parts);
+        WriteParts(writer, message.Parts, scrub);
         writer.WriteEndObject();
     }
 
-    private static void WriteParts(Utf8JsonWriter writer, IReadOnlyList<Part> parts)
+    private static void WriteParts(Utf8JsonWriter writer, IReadOnlyList<Part> parts, Func<string, string> scrub)
     {
         writer.WriteStartArray("parts");
         foreach (var part in parts)
@@ -146,7 +163,7 @@ internal static class JournalCodec
             {
                 case TextPart text:
                     writer.WriteString("kind", "text");
-                    writer.WriteString("text", Scrub(text.Text));
+                    writer.WriteString("text", scrub(text.Text));
                     break;
                 case FilePart file:
                     writer.WriteString("kind", "file");
@@ -158,14 +175,14 @@ internal static class JournalCodec
                 case DataPart data:
                     writer.WriteString("kind", "data");
                     writer.WritePropertyName("data");
-                    JsonValues.Write(writer, data.Data, Scrub);
+                    JsonValues.Write(writer, data.Data, scrub);
                     break;
             }
 
             if (part.Metadata is { } metadata)
             {
                 writer.WritePropertyName("metadata");
-                JsonValues.Write(writer, metadata, Scrub);
+                JsonValues.Write(writer, metadata, scrub);
             }
 
             writer.WriteEndObject();
@@ -209,6 +226,4 @@ internal static class JournalCodec
             writer.WriteString(name, value);
         }
     }
-
-    private static string Scrub(string text) => SecretScrubber.Scrub(text);
 }

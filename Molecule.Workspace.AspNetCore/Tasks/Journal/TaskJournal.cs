@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using Molecule.Workspace.Infrastructure;
 
 namespace Molecule.Workspace.Tasks.Journal;
 
@@ -20,7 +21,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     private static readonly TimeSpan FsyncInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (long Offset, int Length)> _live = new(StringComparer.Ordinal);
+    private Dictionary<string, (long Offset, int Length)> _live = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private FileStream? _file;
@@ -86,13 +87,17 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 
     public ValueTask SaveAsync(PersistedTask task)
     {
-        Append(task.Id, JournalCodec.EncodePut(task), delete: false);
+        using var record = new PooledBufferWriter();
+        JournalCodec.EncodePut(task, record);   // encoded outside the lock
+        Append(task.Id, record.WrittenSpan, delete: false);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DeleteAsync(string taskId)
     {
-        Append(taskId, JournalCodec.EncodeDelete(taskId), delete: true);
+        using var record = new PooledBufferWriter(128);
+        JournalCodec.EncodeDelete(taskId, record);
+        Append(taskId, record.WrittenSpan, delete: true);
         return ValueTask.CompletedTask;
     }
 
@@ -124,7 +129,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     }
 
     /// <summary>One framed record written at the end of the file with one call; the caller's answer waits for nothing more.</summary>
-    private void Append(string id, byte[] record, bool delete)
+    private void Append(string id, ReadOnlySpan<byte> record, bool delete)
     {
         lock (_gate)
         {
