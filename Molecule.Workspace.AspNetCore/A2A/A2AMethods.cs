@@ -97,7 +97,6 @@ internal sealed class A2AMethods(TaskManager tasks, IOptions<AgentOptions> optio
     {
         var taskId = WireReader.RequiredString(call.Parameters, "id", "params");
         var snapshot = await tasks.CancelAsync(taskId, ContextOf(call.Parameters), "canceled by request", call.Context.RequestAborted).ConfigureAwait(false);
-        await tasks.WhenStoredAsync(tasks.Find(taskId)).ConfigureAwait(false);
         var version = call.Version;
         await JsonRpcWriter.WriteResultAsync(call.Context, call.Id, writer => WireWriter.WriteTask(writer, snapshot, version)).ConfigureAwait(false);
         return null;

@@ -6,21 +6,16 @@ namespace Molecule.Workspace.Tasks;
 /// One task's mutable state, guarded by <see cref="Gate"/>: status, history, artifacts, the ordered event log used for
 /// replay, and the live subscribers. Every change goes through <see cref="TaskManager"/>.
 /// </summary>
-internal sealed class TaskEntry
+internal sealed class TaskEntry : StoredTask
 {
     internal TaskEntry(string id, string contextId, DateTimeOffset now)
+        : base(id, contextId)
     {
-        Id = id;
-        ContextId = contextId;
         Status = new AgentTaskStatus(TaskState.Submitted, null, now);
         LastUpdated = now;
     }
 
     internal Lock Gate { get; } = new();
-
-    public string Id { get; }
-
-    public string ContextId { get; }
 
     internal AgentTaskStatus Status { get; set; }
 
@@ -72,8 +67,7 @@ internal sealed class TaskEntry
         }
     }
 
-    /// <summary>The state and its time, without building a snapshot (listing filters and orders on these).</summary>
-    internal (TaskState State, DateTimeOffset Timestamp) Summary()
+    internal override (TaskState State, DateTimeOffset Timestamp) Summary()
     {
         lock (Gate)
         {
@@ -81,7 +75,9 @@ internal sealed class TaskEntry
         }
     }
 
-    public TaskSnapshot Snapshot(int? historyLength = null)
+    internal override TaskEntry Open() => this;
+
+    public override TaskSnapshot Snapshot(int? historyLength = null)
     {
         lock (Gate)
         {

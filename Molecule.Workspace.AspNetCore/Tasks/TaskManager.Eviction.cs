@@ -45,26 +45,22 @@ internal sealed partial class TaskManager
     /// <summary>Removes a task that ended at <paramref name="ended"/>.EndedAt, unless it is gone already.</summary>
     private bool Remove((string Id, DateTimeOffset EndedAt) ended)
     {
-        if (!_tasks.TryGetValue(ended.Id, out var entry))
+        // The value may change under us from the live entry to its frozen form: then it is read and tried again.
+        while (_tasks.TryGetValue(ended.Id, out var stored))
         {
-            return false;
-        }
-
-        lock (entry.Gate)
-        {
-            if (!entry.Status.State.IsTerminal())
+            if (!stored.Summary().State.IsTerminal())
             {
                 return false;
             }
+
+            if (_tasks.TryRemove(new KeyValuePair<string, StoredTask>(ended.Id, stored)))
+            {
+                Interlocked.Decrement(ref _count);
+                _ = _persistence.DeleteAsync(ended.Id).AsTask();
+                return true;
+            }
         }
 
-        if (!_tasks.TryRemove(new KeyValuePair<string, TaskEntry>(ended.Id, entry)))
-        {
-            return false;
-        }
-
-        Interlocked.Decrement(ref _count);
-        _ = _persistence.DeleteAsync(ended.Id).AsTask();
-        return true;
+        return false;
     }
 }

@@ -10,7 +10,7 @@ internal sealed partial class TaskManager
     public async Task<(int Finished, int Canceled)> DrainAsync(TimeSpan budget, CancellationToken skip)
     {
         _draining = true;
-        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().Where(t => !t.IsCompleted).ToArray();
+        var running = _tasks.Values.OfType<TaskEntry>().Select(t => t.RunTask).OfType<Task>().Where(t => !t.IsCompleted).ToArray();
         if (running.Length > 0 && budget > TimeSpan.Zero)
         {
             try
@@ -23,7 +23,7 @@ internal sealed partial class TaskManager
         }
 
         var canceled = 0;
-        foreach (var entry in _tasks.Values)
+        foreach (var entry in _tasks.Values.OfType<TaskEntry>())
         {
             if (entry.State.IsActive())
             {
@@ -62,22 +62,26 @@ internal sealed partial class TaskManager
             }
 
             entry.LastUpdated = entry.Status.Timestamp;
-            if (_tasks.TryAdd(entry.Id, entry))
+            if (!_tasks.TryAdd(entry.Id, entry))
             {
-                Interlocked.Increment(ref _count);
-                count++;
-                if (interrupted)
-                {
-                    lock (entry.Gate)
-                    {
-                        PersistLocked(entry);
-                    }
-                }
+                continue;
+            }
 
-                if (entry.Status.State.IsTerminal())
+            Interlocked.Increment(ref _count);
+            count++;
+            PersistedTask? persisted = null;
+            if (interrupted)
+            {
+                lock (entry.Gate)
                 {
-                    restoredEnded.Add((entry.Id, entry.LastUpdated));
+                    persisted = PersistLocked(entry, keep: true);
                 }
+            }
+
+            if (entry.Status.State.IsTerminal())
+            {
+                restoredEnded.Add((entry.Id, entry.LastUpdated));
+                _tasks[entry.Id] = FrozenTask.From(persisted ?? TaskPersistenceMapping.ToPersisted(entry.Snapshot()), entry.LastSequence);
             }
         }
 
@@ -123,19 +127,29 @@ internal sealed partial class TaskManager
         return stored.IsCompletedSuccessfully ? Task.CompletedTask : stored.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void PersistLocked(TaskEntry entry)
+    /// <summary>Writes the task's state; returns what was written (also without a store when <paramref name="keep"/> asks for it).</summary>
+    private PersistedTask? PersistLocked(TaskEntry entry, bool keep = false)
     {
         entry.StoredSequence = entry.LastSequence;
-        if (_persistence is not NullTaskPersistence)
+        var durable = _persistence is not NullTaskPersistence;
+        if (!durable && !keep)
         {
-            entry.Stored = _persistence.SaveAsync(TaskPersistenceMapping.ToPersisted(entry.SnapshotLocked())).AsTask();
+            return null;
         }
+
+        var persisted = TaskPersistenceMapping.ToPersisted(entry.SnapshotLocked());
+        if (durable)
+        {
+            entry.Stored = _persistence.SaveAsync(persisted).AsTask();
+        }
+
+        return persisted;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _shutdown.CancelAsync().ConfigureAwait(false);
-        var running = _tasks.Values.Select(t => t.RunTask).OfType<Task>().ToArray();
+        var running = _tasks.Values.OfType<TaskEntry>().Select(t => t.RunTask).OfType<Task>().ToArray();
         try
         {
             await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);

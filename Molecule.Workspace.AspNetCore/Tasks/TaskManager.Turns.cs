@@ -180,6 +180,8 @@ internal sealed partial class TaskManager
     private bool Transition(TaskEntry entry, TaskState state, AgentMessage? message, bool addToHistory = true)
     {
         bool detached, failedCounted;
+        PersistedTask? frozen = null;
+        long sequence;
         lock (entry.Gate)
         {
             if (entry.Status.State.IsTerminal())
@@ -198,7 +200,10 @@ internal sealed partial class TaskManager
             PublishLocked(entry, new StatusUpdateEvent(entry.Id, entry.ContextId, entry.Status));
             if (state.IsTerminal() || state.IsInterrupted())
             {
-                PersistLocked(entry);   // the turn's end is what callers are told: it is written before they hear it
+                // The turn's end is what callers are told: it is written before they hear it.
+                var keep = state.IsTerminal() && !entry.Streamed;
+                var persisted = PersistLocked(entry, keep);
+                frozen = keep ? persisted : null;
                 entry.TurnEnded.TrySetResult();
             }
 
@@ -222,6 +227,14 @@ internal sealed partial class TaskManager
 
             detached = entry.Detached && (state.IsTerminal() || state.IsInterrupted());
             failedCounted = entry.FailureCounted;
+            sequence = entry.LastSequence;
+        }
+
+        if (frozen is not null)
+        {
+            // A finished task nobody streams: whoever holds the live entry (the waiting send) keeps reading it, and
+            // the store keeps the compact form from now on.
+            _tasks.TryUpdate(entry.Id, FrozenTask.From(frozen, sequence), entry);
         }
 
         if (!state.IsActive())

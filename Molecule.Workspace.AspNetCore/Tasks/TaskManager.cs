@@ -15,7 +15,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
 {
     private const int SubscriberBuffer = 512;
 
-    private readonly ConcurrentDictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredTask> _tasks = new(StringComparer.Ordinal);
 
     // Terminal tasks in the order they ended: TTL sweeps and capacity eviction take from the front, so both cost
     // O(tasks removed) instead of a scan and sort of the whole store on the request path.
@@ -156,15 +156,15 @@ internal sealed partial class TaskManager : IAsyncDisposable
     /// <summary>The task, if it exists and belongs to <paramref name="contextId"/> (when one is given).</summary>
     public TaskEntry Find(string id, string? contextId = null)
     {
-        if (_tasks.TryGetValue(id, out var entry) && (contextId is null || contextId == entry.ContextId))
+        if (_tasks.TryGetValue(id, out var stored) && (contextId is null || contextId == stored.ContextId))
         {
-            return entry;
+            return stored.Open();
         }
 
         throw new TaskStoreException(TaskErrorKind.NotFound, id);
     }
 
-    /// <summary>Cancels a task: the agent's token is cancelled, then CANCELED is written within the cancel wait.</summary>
+    /// <summary>Cancels a task: the agent's token is cancelled, then CANCELED is written within the cancel wait; returns once it is stored.</summary>
     public async Task<TaskSnapshot> CancelAsync(string id, string? contextId, string reason, CancellationToken cancellationToken)
     {
         var entry = Find(id, contextId);
@@ -197,6 +197,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
         }
 
         Transition(entry, TaskState.Canceled, AgentSays(entry, reason));
+        await WhenStoredAsync(entry).ConfigureAwait(false);   // the live entry: it holds the write of the cancel
         return entry.Snapshot();
     }
 
@@ -240,7 +241,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
         }
     }
 
-    public IReadOnlyList<TaskEntry> List() => _tasks.Values.ToArray();
+    public IReadOnlyList<StoredTask> List() => _tasks.Values.ToArray();
 
     private void PublishLocked(TaskEntry entry, TaskEvent taskEvent)
     {

@@ -166,6 +166,93 @@ public sealed class TaskStoreTests
     }
 
     [Fact]
+    public async Task A_finished_task_is_kept_frozen_and_reads_back_exactly_as_it_was()
+    {
+        var time = new FakeTimeProvider(Epoch);
+        var manager = CreateManager(time);
+        var sent = new AgentMessage(Guid.NewGuid().ToString(), MessageRole.User,
+            [new TextPart("keep OPENAI_API_KEY=sk-in-memory-as-sent ünïcode"), new DataPart(new Dictionary<string, object?> { ["n"] = 1L, ["list"] = new List<object?> { "a", null } }),
+             FilePart.FromBytes(new byte[] { 1, 2, 3 }, "application/octet-stream", "f.bin")])
+        {
+            Metadata = new Dictionary<string, object?> { ["k"] = "v" },
+        };
+        var (live, _) = manager.Submit(sent);
+        await manager.WaitForTurnAsync(live, CancellationToken.None).DefaultTimeout();
+        var expected = Wire(live.Snapshot());
+
+        var stored = Assert.Single(manager.List());
+        Assert.IsType<FrozenTask>(stored);
+        Assert.Equal((TaskState.Completed, live.Snapshot().Status.Timestamp), stored.Summary());
+        var found = manager.Find(live.Id, live.ContextId);
+        Assert.NotSame(live, found);
+        Assert.Equal(expected, Wire(found.Snapshot()));                 // secrets are scrubbed on disk, not in memory
+        Assert.Contains("sk-in-memory-as-sent", expected, StringComparison.Ordinal);
+        Assert.Equal(Wire(live.Snapshot(historyLength: 1)), Wire(found.Snapshot(historyLength: 1)));
+        Assert.Equal(live.Snapshot().Status.Timestamp, found.Snapshot().Status.Timestamp);
+
+        var cancel = await Assert.ThrowsAsync<TaskStoreException>(() => manager.CancelAsync(live.Id, null, "late", CancellationToken.None)).DefaultTimeout();
+        Assert.Equal(TaskErrorKind.NotCancelable, cancel.Kind);
+        var resume = Assert.Throws<TaskStoreException>(() => manager.Submit(new AgentMessage("m2", MessageRole.User, [new TextPart("again")], TaskId: live.Id)));
+        Assert.Equal(TaskErrorKind.Terminal, resume.Kind);
+        using (var subscription = manager.Subscribe(found, afterSequence: null))
+        {
+            Assert.Equal(expected, Wire(Assert.IsType<TaskSnapshotEvent>(Assert.Single(subscription.Initial)).Task));
+        }
+
+        Assert.Throws<TaskStoreException>(() => manager.Find(live.Id, "another-context"));
+        Assert.Equal(1, manager.Count);
+        await manager.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_streamed_task_stays_live_after_it_ends_so_its_events_can_be_replayed()
+    {
+        var manager = CreateManager(new FakeTimeProvider(Epoch));
+        var (streamed, _) = manager.Submit(Message("hello"), streaming: true);
+        await manager.WaitForTurnAsync(streamed, CancellationToken.None).DefaultTimeout();
+
+        Assert.Same(streamed, Assert.Single(manager.List()));
+        using var replay = manager.Subscribe(manager.Find(streamed.Id), afterSequence: 0);
+        Assert.True(replay.Initial.Count > 1, "the finished stream's events are replayed after Last-Event-ID 0");
+        await manager.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Restored_finished_tasks_are_kept_frozen_and_evicted_in_the_order_they_ended()
+    {
+        var time = new FakeTimeProvider(Epoch);
+        var source = CreateManager(time);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (task, _) = source.Submit(Message($"n{i}"));
+            await source.WaitForTurnAsync(task, CancellationToken.None).DefaultTimeout();
+            ids.Add(task.Id);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var restored = CreateManager(time, capacity: 4);
+        Assert.Equal(5, restored.Restore(source.List().Select(t => t.Snapshot()).Reverse().ToArray()));
+
+        Assert.All(restored.List(), t => Assert.IsType<FrozenTask>(t));
+        Assert.Throws<TaskStoreException>(() => restored.Find(ids[0]));   // the capacity took the first to end
+        Assert.Equal(Wire(source.Find(ids[^1]).Snapshot()), Wire(restored.Find(ids[^1]).Snapshot()));
+        await source.DisposeAsync();
+        await restored.DisposeAsync();
+    }
+
+    private static string Wire(TaskSnapshot snapshot)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            Molecule.Workspace.A2A.WireWriter.WriteTask(writer, snapshot, Molecule.Workspace.A2A.A2AVersion.V10);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Fact]
     public async Task Drain_lets_short_tasks_finish_and_cancels_the_rest_with_reason_shutdown()
     {
         var manager = CreateManager(TimeProvider.System);
