@@ -129,6 +129,41 @@ public sealed class TaskJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Compaction_copies_runs_of_records_and_records_larger_than_its_block_whole()
+    {
+        var journal = new TaskJournal(_dir, _time, NullLogger<TaskJournal>.Instance) { CompactAbove = 2 * 1024 * 1024 };
+        var huge = string.Join(' ', Enumerable.Repeat("words of an answer", 85_000));   // one record over the 1 MB copy block
+        await journal.SaveAsync(Task("huge", TaskState.Completed, huge));
+        for (var i = 0; i < 400; i++)
+        {
+            await journal.SaveAsync(Task("keep" + i, TaskState.Completed, "kept " + i));   // adjacent: copied as one run
+        }
+
+        for (var i = 0; i < 60; i++)
+        {
+            await journal.SaveAsync(Task("churn", TaskState.Completed, huge[..(64 * 1024)] + i));   // dead weight to compact away
+            if (i % 3 == 0)
+            {
+                await journal.DeleteAsync("keep" + i);   // holes between the runs
+            }
+        }
+
+        await journal.DisposeAsync();
+        var loaded = (await LoadAsync(Open())).ToDictionary(t => t.Id);
+
+        Assert.Equal(huge, loaded["huge"].StatusMessage!.Text);
+        Assert.EndsWith("59", loaded["churn"].StatusMessage!.Text, StringComparison.Ordinal);
+        for (var i = 0; i < 400; i++)
+        {
+            Assert.Equal(!(i < 60 && i % 3 == 0), loaded.TryGetValue("keep" + i, out var kept));
+            Assert.True(kept is null || kept.StatusMessage!.Text == "kept " + i, $"keep{i} came back as {kept?.StatusMessage!.Text}");
+        }
+
+        var size = new FileInfo(Path.Combine(_dir, TaskJournal.FileName)).Length;
+        Assert.True(size < 4 * 1024 * 1024, $"journal is {size} bytes after compaction ({60 * 64 * 1024} of old states written)");
+    }
+
+    [Fact]
     public async Task A_store_restored_after_a_crash_has_its_finished_tasks_and_fails_the_running_ones_with_the_reason()
     {
         var journal = Open();
