@@ -28,7 +28,8 @@ internal static class JournalCodec
 
     /// <summary>
     /// A put record's JSON without the frame and with nothing scrubbed: how the store keeps a finished task in memory
-    /// (one array in place of its message graph). Read back with <see cref="Decode(ReadOnlyMemory{byte})"/>.
+    /// (one array in place of its message graph), allocated on the pinned heap, which only full collections visit, so
+    /// the young generations' collections never copy it. Read back with <see cref="Decode(ReadOnlyMemory{byte})"/>.
     /// </summary>
     public static byte[] EncodeInMemory(PersistedTask task)
     {
