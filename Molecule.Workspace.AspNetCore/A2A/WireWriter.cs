@@ -21,8 +21,9 @@ internal static class WireWriter
         if (includeArtifacts && task.Artifacts.Count > 0)
         {
             writer.WriteStartArray("artifacts");
-            foreach (var artifact in task.Artifacts)
+            for (var a = 0; a < task.Artifacts.Count; a++)
             {
+                var artifact = task.Artifacts[a];
                 WriteArtifact(writer, artifact, version);
             }
 
@@ -32,8 +33,9 @@ internal static class WireWriter
         if (task.History.Count > 0)
         {
             writer.WriteStartArray("history");
-            foreach (var message in task.History)
+            for (var m = 0; m < task.History.Count; m++)
             {
+                var message = task.History[m];
                 WriteMessage(writer, message, version);
             }
 
@@ -87,8 +89,9 @@ internal static class WireWriter
         if (message.ReferenceTaskIds is { Count: > 0 } references)
         {
             writer.WriteStartArray("referenceTaskIds");
-            foreach (var reference in references)
+            for (var r = 0; r < references.Count; r++)
             {
+                var reference = references[r];
                 writer.WriteStringValue(reference);
             }
 
@@ -117,11 +120,13 @@ internal static class WireWriter
         writer.WriteEndObject();
     }
 
+    // Indexed loops here and above: a foreach over an IReadOnlyList boxes its enumerator, for every list of every message.
     private static void WriteParts(Utf8JsonWriter writer, IReadOnlyList<Part> parts, A2AVersion version)
     {
         writer.WriteStartArray("parts");
-        foreach (var part in parts)
+        for (var p = 0; p < parts.Count; p++)
         {
+            var part = parts[p];
             writer.WriteStartObject();
             switch (part)
             {

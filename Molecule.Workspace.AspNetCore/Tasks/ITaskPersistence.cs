@@ -20,6 +20,17 @@ public interface ITaskPersistence
     /// <summary>Forgets a task (its TTL passed, or the store is at capacity).</summary>
     /// <param name="taskId">The task's id.</param>
     ValueTask DeleteAsync(string taskId);
+
+    /// <summary>Forgets several tasks at once (the store evicts in batches); by default one <see cref="DeleteAsync"/> each.</summary>
+    /// <param name="taskIds">The tasks' ids.</param>
+    async ValueTask DeleteManyAsync(IReadOnlyList<string> taskIds)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        for (var i = 0; i < taskIds.Count; i++)
+        {
+            await DeleteAsync(taskIds[i]).ConfigureAwait(false);
+        }
+    }
 }
 
 /// <summary>A task as it is stored.</summary>

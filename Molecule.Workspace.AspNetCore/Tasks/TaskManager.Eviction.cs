@@ -6,14 +6,31 @@ internal sealed partial class TaskManager
     /// <summary>Drops terminal tasks past their TTL. Called periodically.</summary>
     public int Sweep()
     {
+        var removed = new List<string>();
+        SweepInto(removed);
+        Forget(removed);
+        return removed.Count;
+    }
+
+    private void SweepInto(List<string> removed)
+    {
         var cutoff = _time.GetUtcNow() - _options.TerminalTtl;
-        var removed = 0;
         while (_ended.TryPeek(out var oldest) && oldest.EndedAt <= cutoff && _ended.TryDequeue(out oldest))
         {
-            removed += Remove(oldest) ? 1 : 0;
+            if (Remove(oldest))
+            {
+                removed.Add(oldest.Id);
+            }
         }
+    }
 
-        return removed;
+    /// <summary>The removed tasks leave the persistence in one batch (one journal write for an eviction's thousand).</summary>
+    private void Forget(List<string> removed)
+    {
+        if (removed.Count > 0)
+        {
+            _ = _persistence.DeleteManyAsync(removed).AsTask();
+        }
     }
 
     /// <summary>
@@ -29,12 +46,18 @@ internal sealed partial class TaskManager
 
         try
         {
-            Sweep();
+            var removed = new List<string>();
+            SweepInto(removed);
             var target = _options.Capacity - 1 - (_options.Capacity / 10);
             while (Volatile.Read(ref _count) > target && _ended.TryDequeue(out var oldest))
             {
-                Remove(oldest);
+                if (Remove(oldest))
+                {
+                    removed.Add(oldest.Id);
+                }
             }
+
+            Forget(removed);
         }
         finally
         {
@@ -42,7 +65,7 @@ internal sealed partial class TaskManager
         }
     }
 
-    /// <summary>Removes a task that ended at <paramref name="ended"/>.EndedAt, unless it is gone already.</summary>
+    /// <summary>Removes a task that ended at <paramref name="ended"/>.EndedAt from memory, unless it is gone already (the caller forgets it in the persistence).</summary>
     private bool Remove((string Id, DateTimeOffset EndedAt) ended)
     {
         // The value may change under us from the live entry to its frozen form: then it is read and tried again.
@@ -56,7 +79,6 @@ internal sealed partial class TaskManager
             if (_tasks.TryRemove(new KeyValuePair<string, StoredTask>(ended.Id, stored)))
             {
                 Interlocked.Decrement(ref _count);
-                _ = _persistence.DeleteAsync(ended.Id).AsTask();
                 return true;
             }
         }

@@ -129,6 +129,51 @@ public sealed class TaskJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_of_deletes_is_one_write_of_whole_records_that_a_reload_reads_back()
+    {
+        var journal = Open();
+        for (var i = 0; i < 50; i++)
+        {
+            await journal.SaveAsync(Task("t" + i, TaskState.Completed, "answer " + i));
+        }
+
+        var before = new FileInfo(journal.Path).Length;
+        await journal.DeleteManyAsync([.. Enumerable.Range(0, 40).Select(i => "t" + i)]);
+        await journal.DeleteManyAsync([]);
+        await journal.SaveAsync(Task("after", TaskState.Completed, "written after the batch"));
+        await journal.DisposeAsync();
+
+        var loaded = (await LoadAsync(Open())).ToDictionary(t => t.Id);
+        Assert.Equal(Enumerable.Range(40, 10).Select(i => "t" + i).Append("after").Order(StringComparer.Ordinal), loaded.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("answer 45", loaded["t45"].StatusMessage!.Text);
+        Assert.Equal("written after the batch", loaded["after"].StatusMessage!.Text);
+        Assert.True(new FileInfo(journal.Path).Length > before, "the deletes and the last put were appended");
+    }
+
+    [Fact]
+    public async Task The_default_batch_delete_of_a_custom_persistence_deletes_each_task()
+    {
+        var custom = new CountingPersistence();
+        await ((ITaskPersistence)custom).DeleteManyAsync(["a", "b", "c"]);
+        Assert.Equal(["a", "b", "c"], custom.Deleted);
+    }
+
+    private sealed class CountingPersistence : ITaskPersistence
+    {
+        public List<string> Deleted { get; } = [];
+
+        public IAsyncEnumerable<PersistedTask> LoadAsync(CancellationToken cancellationToken) => AsyncEnumerable.Empty<PersistedTask>();
+
+        public ValueTask SaveAsync(PersistedTask task) => ValueTask.CompletedTask;
+
+        public ValueTask DeleteAsync(string taskId)
+        {
+            Deleted.Add(taskId);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
     public async Task Compaction_copies_runs_of_records_and_records_larger_than_its_block_whole()
     {
         var journal = new TaskJournal(_dir, _time, NullLogger<TaskJournal>.Instance) { CompactAbove = 2 * 1024 * 1024 };

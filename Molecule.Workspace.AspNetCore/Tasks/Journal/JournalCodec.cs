@@ -17,13 +17,12 @@ internal static class JournalCodec
 {
     public const int HeaderSize = 8;
 
-    /// <summary>A put record, framed, into <paramref name="buffer"/>: the JSON is written once, after room left for the header.</summary>
+    /// <summary>A put record, framed, appended to <paramref name="buffer"/>: the JSON is written once, after room left for the header.</summary>
     public static void EncodePut(PersistedTask task, PooledBufferWriter buffer)
     {
-        buffer.GetSpan(HeaderSize);
-        buffer.Advance(HeaderSize);
+        var start = ReserveHeader(buffer);
         WritePut(task, buffer, static text => SecretScrubber.Scrub(text));
-        Frame(buffer);
+        Frame(buffer, start);
     }
 
     /// <summary>
@@ -56,8 +55,9 @@ internal static class JournalCodec
         }
 
         writer.WriteStartArray("artifacts");
-        foreach (var artifact in task.Artifacts)
+        for (var a = 0; a < task.Artifacts.Count; a++)
         {
+            var artifact = task.Artifacts[a];
             writer.WriteStartObject();
             writer.WriteString("id", artifact.Id);
             WriteOptional(writer, "name", artifact.Name);
@@ -67,8 +67,9 @@ internal static class JournalCodec
 
         writer.WriteEndArray();
         writer.WriteStartArray("history");
-        foreach (var message in task.History)
+        for (var m = 0; m < task.History.Count; m++)
         {
+            var message = task.History[m];
             WriteMessage(writer, message, scrub);
         }
 
@@ -77,24 +78,32 @@ internal static class JournalCodec
         JsonWriterCache.Return(writer);
     }
 
-    /// <summary>A delete record, framed, into <paramref name="buffer"/>.</summary>
+    /// <summary>A delete record, framed, appended to <paramref name="buffer"/> (which may hold records before it).</summary>
     public static void EncodeDelete(string taskId, PooledBufferWriter buffer)
     {
-        buffer.GetSpan(HeaderSize);
-        buffer.Advance(HeaderSize);
+        var start = ReserveHeader(buffer);
         var writer = JsonWriterCache.Rent(buffer);
         writer.WriteStartObject();
         writer.WriteString("op", "delete");
         writer.WriteString("id", taskId);
         writer.WriteEndObject();
         JsonWriterCache.Return(writer);
-        Frame(buffer);
+        Frame(buffer, start);
     }
 
-    /// <summary>The payload's length and CRC-32 into the header room at the front.</summary>
-    private static void Frame(PooledBufferWriter buffer)
+    /// <summary>Room for the header at the end of the buffer; returns where the record starts.</summary>
+    private static int ReserveHeader(PooledBufferWriter buffer)
     {
-        var record = buffer.WrittenSpan;
+        var start = buffer.WrittenCount;
+        buffer.GetSpan(HeaderSize);
+        buffer.Advance(HeaderSize);
+        return start;
+    }
+
+    /// <summary>The payload's length and CRC-32 into the header room at the front of the record that starts at <paramref name="start"/>.</summary>
+    private static void Frame(PooledBufferWriter buffer, int start)
+    {
+        var record = buffer.WrittenSpan[start..];
         var payload = record[HeaderSize..];
         BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Crc32.Compute(payload));
@@ -136,8 +145,9 @@ internal static class JournalCodec
         if (message.ReferenceTaskIds is { Count: > 0 } references)
         {
             writer.WriteStartArray("reference_task_ids");
-            foreach (var reference in references)
+            for (var r = 0; r < references.Count; r++)
             {
+                var reference = references[r];
                 writer.WriteStringValue(reference);
             }
 
@@ -154,11 +164,13 @@ internal static class JournalCodec
         writer.WriteEndObject();
     }
 
+    // Indexed loops here and above: a foreach over an IReadOnlyList boxes its enumerator, for every list of every message.
     private static void WriteParts(Utf8JsonWriter writer, IReadOnlyList<Part> parts, Func<string, string> scrub)
     {
         writer.WriteStartArray("parts");
-        foreach (var part in parts)
+        for (var p = 0; p < parts.Count; p++)
         {
+            var part = parts[p];
             writer.WriteStartObject();
             switch (part)
             {

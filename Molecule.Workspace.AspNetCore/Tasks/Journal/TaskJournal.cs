@@ -101,6 +101,36 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The delete records of a batch (an eviction) written with one call instead of one each.</summary>
+    public ValueTask DeleteManyAsync(IReadOnlyList<string> taskIds)
+    {
+        using var records = new PooledBufferWriter(taskIds.Count * 80 + 1);
+        var lengths = new int[taskIds.Count];
+        for (var i = 0; i < taskIds.Count; i++)
+        {
+            var before = records.WrittenCount;
+            JournalCodec.EncodeDelete(taskIds[i], records);
+            lengths[i] = records.WrittenCount - before;
+        }
+
+        lock (_gate)
+        {
+            if (taskIds.Count == 0 || !WriteLocked(records.WrittenSpan))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            for (var i = 0; i < taskIds.Count; i++)
+            {
+                Appended(taskIds[i], delete: true, lengths[i]);
+            }
+
+            CompactIfDueLocked();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task? compaction;
@@ -133,28 +163,42 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_disposed)
+            if (WriteLocked(record))
             {
-                return;
+                Appended(id, delete, record.Length);
+                CompactIfDueLocked();
             }
-
-            var file = Open();
-            try
-            {
-                RandomAccess.Write(file.SafeFileHandle, record, _end);
-            }
-            catch (IOException ex)
-            {
-                LogWriteFailed(_logger, Path, ex);
-                return;
-            }
-
-            Track(id, delete, _end, record.Length);
-            _appendedDuringCompaction?.Add((id, delete, _end, record.Length));
-            _end += record.Length;
-            _unflushed = true;
-            CompactIfDueLocked();
         }
+    }
+
+    /// <summary>Writes whole records at the end of the file; false (logged) when the journal is closed or the write failed.</summary>
+    private bool WriteLocked(ReadOnlySpan<byte> records)
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        var file = Open();
+        try
+        {
+            RandomAccess.Write(file.SafeFileHandle, records, _end);
+            return true;
+        }
+        catch (IOException ex)
+        {
+            LogWriteFailed(_logger, Path, ex);
+            return false;
+        }
+    }
+
+    /// <summary>Indexes the record just written at the end of the file and moves the end past it.</summary>
+    private void Appended(string id, bool delete, int length)
+    {
+        Track(id, delete, _end, length);
+        _appendedDuringCompaction?.Add((id, delete, _end, length));
+        _end += length;
+        _unflushed = true;
     }
 
     private FileStream Open()
