@@ -71,12 +71,12 @@ internal sealed partial class TaskManager
         // The value may change under us from the live entry to its frozen form: then it is read and tried again.
         while (_tasks.TryGetValue(ended.Id, out var stored))
         {
-            if (!stored.Summary().State.IsTerminal())
+            if (!FrozenTask.Summary(stored).State.IsTerminal())
             {
                 return false;
             }
 
-            if (_tasks.TryRemove(new KeyValuePair<string, StoredTask>(ended.Id, stored)))
+            if (_tasks.TryRemove(new KeyValuePair<string, object>(ended.Id, stored)))
             {
                 Interlocked.Decrement(ref _count);
                 return true;

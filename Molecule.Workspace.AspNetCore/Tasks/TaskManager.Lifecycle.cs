@@ -81,7 +81,7 @@ internal sealed partial class TaskManager
             if (entry.Status.State.IsTerminal())
             {
                 restoredEnded.Add((entry.Id, entry.LastUpdated));
-                _tasks[entry.Id] = FrozenTask.From(persisted ?? TaskPersistenceMapping.ToPersisted(entry.Snapshot()), entry.LastSequence);
+                _tasks[entry.Id] = FrozenTask.Encode(persisted ?? TaskPersistenceMapping.ToPersisted(entry.Snapshot()), entry.LastSequence);
             }
         }
 

@@ -234,7 +234,7 @@ internal sealed partial class TaskManager
         {
             // A finished task nobody streams: whoever holds the live entry (the waiting send) keeps reading it, and
             // the store keeps the compact form from now on.
-            _tasks.TryUpdate(entry.Id, FrozenTask.From(frozen, sequence), entry);
+            _tasks.TryUpdate(entry.Id, FrozenTask.Encode(frozen, sequence), entry);
         }
 
         if (!state.IsActive())

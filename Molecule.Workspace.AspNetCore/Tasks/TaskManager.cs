@@ -15,7 +15,8 @@ internal sealed partial class TaskManager : IAsyncDisposable
 {
     private const int SubscriberBuffer = 512;
 
-    private readonly ConcurrentDictionary<string, StoredTask> _tasks = new(StringComparer.Ordinal);
+    // A live TaskEntry, or a finished task's array (FrozenTask): a finished task is two objects here, its id and its array.
+    private readonly ConcurrentDictionary<string, object> _tasks = new(StringComparer.Ordinal);
 
     // Terminal tasks in the order they ended: TTL sweeps and capacity eviction take from the front, so both cost
     // O(tasks removed) instead of a scan and sort of the whole store on the request path.
@@ -156,7 +157,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
     /// <summary>The task, if it exists and belongs to <paramref name="contextId"/> (when one is given).</summary>
     public TaskEntry Find(string id, string? contextId = null)
     {
-        if (_tasks.TryGetValue(id, out var stored) && (contextId is null || contextId == stored.ContextId))
+        if (_tasks.TryGetValue(id, out var value) && FrozenTask.View(id, value) is var stored && (contextId is null || contextId == stored.ContextId))
         {
             return stored.Open();
         }
@@ -241,7 +242,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
         }
     }
 
-    public IReadOnlyList<StoredTask> List() => _tasks.Values.ToArray();
+    public IReadOnlyList<StoredTask> List() => _tasks.Select(t => FrozenTask.View(t.Key, t.Value)).ToArray();
 
     private void PublishLocked(TaskEntry entry, TaskEvent taskEvent)
     {

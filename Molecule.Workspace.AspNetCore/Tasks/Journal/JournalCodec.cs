@@ -26,18 +26,10 @@ internal static class JournalCodec
     }
 
     /// <summary>
-    /// A put record's JSON without the frame and with nothing scrubbed: how the store keeps a finished task in memory
-    /// (one array in place of its message graph), allocated on the pinned heap, which only full collections visit, so
-    /// the young generations' collections never copy it. Read back with <see cref="Decode(ReadOnlyMemory{byte})"/>.
+    /// A put record's JSON without the frame and with nothing scrubbed, appended to <paramref name="buffer"/>: what the store keeps of a finished task in
+    /// memory (<see cref="FrozenTask"/>). Read back with <see cref="Decode(ReadOnlyMemory{byte})"/>.
     /// </summary>
-    public static byte[] EncodeInMemory(PersistedTask task)
-    {
-        using var buffer = new PooledBufferWriter();
-        WritePut(task, buffer, static text => text);
-        var encoded = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount, pinned: true);
-        buffer.WrittenSpan.CopyTo(encoded);
-        return encoded;
-    }
+    public static void EncodeInMemory(PersistedTask task, PooledBufferWriter buffer) => WritePut(task, buffer, static text => text);
 
     private static void WritePut(PersistedTask task, PooledBufferWriter buffer, Func<string, string> scrub)
     {
