@@ -69,39 +69,29 @@ internal sealed partial class TaskJournal
                 }
             }
 
-            // The bulk reaches the disk before the lock is taken, and so does most of the tail.
+            // The bulk reaches the disk before the lock is taken, and most of the tail is copied and indexed without it.
             target.Flush(flushToDisk: true);
             var tailStart = target.Position;
-            long copiedTo = upTo, appendedTo;
+            long appendedTo;
+            (string Id, bool Delete, long Offset, int Length)[] early;
             lock (_gate)
             {
                 appendedTo = _end;
+                early = [.. _appendedDuringCompaction!];
             }
 
-            copiedTo = CopyRange(source, target, copiedTo, appendedTo, ref buffer);
+            var copiedTo = CopyRange(source, target, upTo, appendedTo, ref buffer);
+            Index(moved, ref movedBytes, early, tailStart - upTo);
+            FileStream old;
             lock (_gate)
             {
                 CopyRange(_file.SafeFileHandle, target, copiedTo, _end, ref buffer);
                 target.Flush(flushToDisk: false);   // the tail is in the kernel; the timer fsyncs it with what follows
-                foreach (var (id, delete, offset, length) in _appendedDuringCompaction!)
-                {
-                    if (moved.Remove(id, out var previous))
-                    {
-                        movedBytes -= previous.Length;
-                    }
-
-                    if (!delete)
-                    {
-                        moved[id] = (tailStart + offset - upTo, length);
-                        movedBytes += length;
-                    }
-                }
-
+                Index(moved, ref movedBytes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_appendedDuringCompaction)[early.Length..], tailStart - upTo);
                 target.Dispose();
                 File.Move(temp, Path, overwrite: true);   // atomic; the old file stays open until the swap
-                var old = _file;
+                old = _file;
                 _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
-                old.Dispose();
                 _end = _file.Length;
                 _unflushed = true;   // the copied tail
                 _live = moved;
@@ -109,6 +99,8 @@ internal sealed partial class TaskJournal
                 LogCompacted(_logger, Path, _live.Count, _end);
                 compacted = true;
             }
+
+            old.Dispose();   // the last close frees the old file's blocks (a discard on some disks): not under the lock
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -125,6 +117,24 @@ internal sealed partial class TaskJournal
                 {
                     CompactIfDueLocked();   // appends go on while the bulk is copied: the tail may be due again
                 }
+            }
+        }
+    }
+
+    /// <summary>Indexes records appended to the old file at their place in the new one (<paramref name="shift"/> bytes further on).</summary>
+    private static void Index(Dictionary<string, (long Offset, int Length)> moved, ref long movedBytes, ReadOnlySpan<(string Id, bool Delete, long Offset, int Length)> appended, long shift)
+    {
+        foreach (var (id, delete, offset, length) in appended)
+        {
+            if (moved.Remove(id, out var previous))
+            {
+                movedBytes -= previous.Length;
+            }
+
+            if (!delete)
+            {
+                moved[id] = (offset + shift, length);
+                movedBytes += length;
             }
         }
     }
