@@ -52,7 +52,8 @@ for port in "$ws_port" "$js_port" $aot_port; do
 done
 
 measure() {   # measure NAME PORT → "NAME rps p50_ms p99_ms non2xx errors"
-  wrk -t1 -c"$connections" -d5s -s send.lua "http://127.0.0.1:$2/" >/dev/null   # warm-up (JIT, pools)
+  # Warm-up: the JIT build is still tiering up (tier-1 and PGO recompiles) well past 5 s on two cores.
+  wrk -t1 -c"$connections" -d10s -s send.lua "http://127.0.0.1:$2/" >/dev/null
   local line
   line=$(wrk -t1 -c"$connections" -d"$duration" -s send.lua "http://127.0.0.1:$2/" | grep '^RESULT')
   python3 - "$1" "$line" <<'PY'
