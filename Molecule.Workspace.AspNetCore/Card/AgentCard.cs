@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Molecule.Workspace.ControlPlane;
@@ -23,7 +23,7 @@ internal sealed class AgentCard : IDisposable
         _subscription = options.OnChange(changed =>
         {
             var next = new CardDocuments(changed, _url);
-            if (next.CombinedETag != _current.CombinedETag)
+            if (!next.Combined.AsSpan().SequenceEqual(_current.Combined))
             {
                 _current = next;
                 Changed?.Invoke();
@@ -148,5 +148,8 @@ internal sealed class AgentCard : IDisposable
         writer.WriteEndArray();
     }
 
-    private static string ETag(byte[] body) => "\"" + Convert.ToHexStringLower(SHA256.HashData(body))[..16] + "\"";
+    // A version tag, not a secret: a CRC and the length tell the card's versions apart without loading the platform's
+    // cryptography library at start (OpenSSL is a few MB of a native workspace's resident memory).
+    private static string ETag(byte[] body) =>
+        string.Create(CultureInfo.InvariantCulture, $"\"{Infrastructure.Crc32.Compute(body):x8}-{body.Length:x}\"");
 }

@@ -1,6 +1,6 @@
-namespace Molecule.Workspace.Tasks.Journal;
+namespace Molecule.Workspace.Infrastructure;
 
-/// <summary>CRC-32 (IEEE 802.3), to tell a record torn by a crash from a whole one.</summary>
+/// <summary>CRC-32 (IEEE 802.3): tells a journal record torn by a crash from a whole one, and tags the agent card's versions.</summary>
 internal static class Crc32
 {
     private static readonly uint[] Table = Build();
