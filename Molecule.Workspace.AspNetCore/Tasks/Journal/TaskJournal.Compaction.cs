@@ -126,16 +126,7 @@ internal sealed partial class TaskJournal
     {
         foreach (var (id, delete, offset, length) in appended)
         {
-            if (moved.Remove(id, out var previous))
-            {
-                movedBytes -= previous.Length;
-            }
-
-            if (!delete)
-            {
-                moved[id] = (offset + shift, length);
-                movedBytes += length;
-            }
+            Track(moved, ref movedBytes, id, delete, offset + shift, length);
         }
     }
 

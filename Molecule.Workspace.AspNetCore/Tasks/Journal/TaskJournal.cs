@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Molecule.Workspace.Infrastructure;
 
@@ -45,46 +43,6 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     /// <summary>Compaction starts once the file is larger than this and than twice the live data.</summary>
     public long CompactAbove { get; init; } = 16 * 1024 * 1024;
 
-    public async IAsyncEnumerable<PersistedTask> LoadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var tasks = new Dictionary<string, PersistedTask>(StringComparer.Ordinal);
-        lock (_gate)
-        {
-            var file = Open();
-            _live.Clear();
-            var good = ReadAll(file, (offset, length, payload) =>
-            {
-                var (id, task) = JournalCodec.Decode(payload);
-                if (task is null)
-                {
-                    tasks.Remove(id);
-                    _live.Remove(id);
-                }
-                else
-                {
-                    tasks[id] = task;
-                    _live[id] = (offset, length);
-                }
-            });
-            if (good < file.Length)
-            {
-                LogTornTail(_logger, Path, file.Length - good);
-                file.SetLength(good);
-            }
-
-            _end = good;
-            _liveBytes = _live.Values.Sum(v => (long)v.Length);
-        }
-
-        foreach (var task in tasks.Values)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return task;
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
-
     public ValueTask SaveAsync(PersistedTask task)
     {
         using var record = new PooledBufferWriter();
@@ -104,6 +62,11 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     /// <summary>The delete records of a batch (an eviction) written with one call instead of one each.</summary>
     public ValueTask DeleteManyAsync(IReadOnlyList<string> taskIds)
     {
+        if (taskIds.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         using var records = new PooledBufferWriter(taskIds.Count * 80 + 1);
         var lengths = new int[taskIds.Count];
         for (var i = 0; i < taskIds.Count; i++)
@@ -115,7 +78,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 
         lock (_gate)
         {
-            if (taskIds.Count == 0 || !WriteLocked(records.WrittenSpan))
+            if (!WriteLocked(records.WrittenSpan))
             {
                 return ValueTask.CompletedTask;
             }
@@ -195,7 +158,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     /// <summary>Indexes the record just written at the end of the file and moves the end past it.</summary>
     private void Appended(string id, bool delete, int length)
     {
-        Track(id, delete, _end, length);
+        Track(_live, ref _liveBytes, id, delete, _end, length);
         _appendedDuringCompaction?.Add((id, delete, _end, length));
         _end += length;
         _unflushed = true;
@@ -273,17 +236,18 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         }
     }
 
-    private void Track(string id, bool delete, long offset, int length)
+    /// <summary>Records in <paramref name="live"/> where a task's latest record is (or that a delete ended it), keeping <paramref name="liveBytes"/> their sum.</summary>
+    private static void Track(Dictionary<string, (long Offset, int Length)> live, ref long liveBytes, string id, bool delete, long offset, int length)
     {
-        if (_live.Remove(id, out var previous))
+        if (live.Remove(id, out var previous))
         {
-            _liveBytes -= previous.Length;
+            liveBytes -= previous.Length;
         }
 
         if (!delete)
         {
-            _live[id] = (offset, length);
-            _liveBytes += length;
+            live[id] = (offset, length);
+            liveBytes += length;
         }
     }
 
@@ -297,55 +261,6 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
 
         return options;
     }
-
-    /// <summary>Reads every whole record from the start; returns the offset after the last one that is intact.</summary>
-    private static long ReadAll(FileStream file, RecordReader read)
-    {
-        var length = file.Length;
-        var header = new byte[HeaderSize];
-        var payload = new byte[64 * 1024];
-        long offset = 0;
-        while (offset + HeaderSize <= length)
-        {
-            RandomAccess.Read(file.SafeFileHandle, header, offset);
-            var size = BinaryPrimitives.ReadInt32LittleEndian(header);
-            var crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-            if (size <= 0 || offset + HeaderSize + size > length)
-            {
-                break;
-            }
-
-            if (payload.Length < size)
-            {
-                payload = new byte[size];
-            }
-
-            var span = payload.AsSpan(0, size);
-            RandomAccess.Read(file.SafeFileHandle, span, offset + HeaderSize);
-            if (Crc32.Compute(span) != crc)
-            {
-                break;
-            }
-
-            try
-            {
-                read(offset, HeaderSize + size, span);
-            }
-            catch (Exception ex) when (ex is System.Text.Json.JsonException or KeyNotFoundException or FormatException or ArgumentException or InvalidOperationException)
-            {
-                break;   // a record this version cannot read: keep what came before it
-            }
-
-            offset += HeaderSize + size;
-        }
-
-        return offset;
-    }
-
-    private delegate void RecordReader(long offset, int length, ReadOnlySpan<byte> payload);
-
-    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "Task journal {Path}: cut a torn or unreadable tail of {Bytes} bytes (a write the process did not finish)")]
-    private static partial void LogTornTail(ILogger logger, string path, long bytes);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "Task journal {Path}: a write failed; tasks are kept in memory only until it succeeds again")]
     private static partial void LogWriteFailed(ILogger logger, string path, Exception exception);
