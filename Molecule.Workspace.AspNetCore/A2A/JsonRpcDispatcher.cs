@@ -73,7 +73,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 64 });   // reads the pooled array in place
+            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });   // reads the pooled array in place
         }
         catch (JsonException ex)
         {
@@ -84,7 +84,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         using (document)
         {
             var root = document.RootElement;
-            var unreadable = JsonStrings.FindUnreadable(body.Span);
+            var unreadable = JsonStrings.FindUnreadable(body.WrittenSpan);
             var id = ReadId(root);
             if (unreadable is var (offset, problem))
             {
