@@ -9,7 +9,10 @@ if (WorkspaceProbe.IsProbe(args))
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // The slim builder, plus HTTPS endpoints from configuration: JSON and environment configuration, console logging,
+    // no IIS integration, host filtering or HTTP/3 — assemblies a workspace container never uses, not loaded at all.
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrelHttpsConfiguration();
 
     builder.AddServiceDefaults();
     builder.AddMoleculeWorkspace()   // card, A2A, task store, registration, heartbeat, graceful shutdown
