@@ -64,7 +64,9 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes fire every few seconds; tracing them only buries the interesting spans.
                     options.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                // HttpClient's own source: since .NET 9 its spans carry the semantic conventions' tags themselves, so
+                // the DiagnosticListener-based instrumentation would only add a second pass over every request.
+                .AddSource("System.Net.Http"));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -305,6 +305,7 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     private WebApplication? _agent;
     private string _agentUrl = "";
     private readonly List<string> _received = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _traceparents = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
     public async Task InitializeAsync()
     {
@@ -318,6 +319,8 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
             {
                 _received.Add(body);
             }
+
+            _traceparents[body] = context.Request.Headers["traceparent"].ToString();
 
             if (body.Contains("message/stream", StringComparison.Ordinal))
             {
@@ -367,6 +370,26 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
             new StringContent($$$"""{"id":"{{{id}}}","url":"{{{url}}}","agent_card":{"name":"agent"}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return id;
+    }
+
+    [Fact]
+    public async Task The_callers_trace_reaches_the_agent_through_the_proxys_own_span()
+    {
+        var id = await RegisterAsync(_agentUrl);
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", callerSpan = "00f067aa0ba902b7";
+        const string body = """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"messageId":"trace-1","role":"user","parts":[{"kind":"text","text":"traced"}]}}}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/workspaces/{id}/a2a") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{callerSpan}-01");
+
+        using var response = await _client.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Same trace, a parent of the emulator's (its server and client spans sit between caller and agent).
+        var parts = _traceparents[body].Split('-');
+        Assert.Equal(4, parts.Length);
+        Assert.Equal(traceId, parts[1]);
+        Assert.NotEqual(callerSpan, parts[2]);
+        Assert.Matches("^[0-9a-f]{16}$", parts[2]);
     }
 
     [Fact]
