@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
@@ -13,7 +14,13 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
         "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
     ];
 
-    private readonly Uri _destination = new(destination);
+    /// <summary>
+    /// Parsed destinations by the stored URL's string: a workspace's row keeps one string until its URL changes, so
+    /// every call to it reuses one <see cref="Uri"/> instead of parsing the URL again (entries go with their strings).
+    /// </summary>
+    private static readonly ConditionalWeakTable<string, Uri> Destinations = new();
+
+    private readonly Uri _destination = Destinations.GetValue(destination, static url => new Uri(url));
 
     public string? AgentError { get; private set; }
 
