@@ -8,15 +8,15 @@ namespace Molecule.PlatformEmulator.Faults;
 /// <summary>Applies injected faults before routing. Emulator routes themselves are never faulted.</summary>
 public sealed partial class FaultInjectionMiddleware(RequestDelegate next, FaultStore faults, EmulatorMetrics metrics, TimeProvider time, ILogger<FaultInjectionMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>With no fault set (nearly always), the request goes on without an async step of this middleware's own.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
-        if (faults.IsEmpty || path.StartsWith("/_emulator", StringComparison.Ordinal))
-        {
-            await next(context);
-            return;
-        }
+        return faults.IsEmpty || path.StartsWith("/_emulator", StringComparison.Ordinal) ? next(context) : ApplyAsync(context, path);
+    }
 
+    private async Task ApplyAsync(HttpContext context, string path)
+    {
         var workspaceId = await WorkspaceOfAsync(context, path);
         if (faults.Match(context.Request.Method, path, workspaceId) is not { } rule)
         {

@@ -13,15 +13,20 @@ public sealed class RateLimitMiddleware(RequestDelegate next, EmulatorOptions op
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private long _requests;
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Unlimited (0, dev mode): the header, then the request goes on without an async step of this middleware's own.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         if (options.RateLimit == 0 || options.IsDevMode)
         {
             context.Response.Headers["X-RateLimit-Limit"] = "unlimited";
-            await next(context);
-            return;
+            return next(context);
         }
 
+        return LimitAsync(context);
+    }
+
+    private async Task LimitAsync(HttpContext context)
+    {
         var limit = options.RateLimit;
         var now = time.GetUtcNow();
         var key = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";

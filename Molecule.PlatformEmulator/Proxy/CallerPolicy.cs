@@ -18,16 +18,8 @@ public static class CallerPolicy
     public static RouteHandlerBuilder RequireCallerPolicy(this RouteHandlerBuilder builder)
     {
         builder.WithMetadata(new AuthTierMetadata(AuthTier.Caller));
-        return builder.AddEndpointFilter(static async (context, next) =>
-        {
-            var http = context.HttpContext;
-            if (Decide(http) is { } denied)
-            {
-                return denied;
-            }
-
-            return await next(context);
-        });
+        return builder.AddEndpointFilter(static (context, next) =>
+            Decide(context.HttpContext) is { } denied ? ValueTask.FromResult<object?>(denied) : next(context));
     }
 
     /// <summary>The calling workspace of a request that passed the policy; null for the canvas (or a non-UUID self-call).</summary>
