@@ -80,7 +80,7 @@ public static class A2AProxyEndpoints
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         var originalAborted = context.RequestAborted;
         context.RequestAborted = linked.Token;
-        var transformer = new A2ATransformer(target.Url, options.Quirks.BufferStreamingResponses);
+        var transformer = new A2ATransformer(target.Destination, options.Quirks.BufferStreamingResponses);
         try
         {
             var error = await forwarder.SendAsync(context, target.Url, Invoker,

@@ -1,10 +1,9 @@
-using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
 
 /// <summary>Sends the request to the stored URL verbatim with only the A2A headers; maps agent errors.</summary>
-internal sealed class A2ATransformer(string destination, bool bufferResponses) : HttpTransformer
+internal sealed class A2ATransformer(Uri destination, bool bufferResponses) : HttpTransformer
 {
     private const int BufferedResponseCap = 10 * 1024 * 1024;
 
@@ -13,14 +12,6 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
     [
         "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
     ];
-
-    /// <summary>
-    /// Parsed destinations by the stored URL's string: a workspace's row keeps one string until its URL changes, so
-    /// every call to it reuses one <see cref="Uri"/> instead of parsing the URL again (entries go with their strings).
-    /// </summary>
-    private static readonly ConditionalWeakTable<string, Uri> Destinations = new();
-
-    private readonly Uri _destination = Destinations.GetValue(destination, static url => new Uri(url));
 
     public string? AgentError { get; private set; }
 
@@ -32,7 +23,7 @@ internal sealed class A2ATransformer(string destination, bool bufferResponses) :
     /// </summary>
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        proxyRequest.RequestUri = _destination;
+        proxyRequest.RequestUri = destination;
         proxyRequest.Method = HttpMethod.Post;
         var incoming = httpContext.Request.Headers;
         foreach (var name in ForwardedHeaders)

@@ -48,7 +48,7 @@ public sealed class PlatformA2A(PlatformState state, EmulatorOptions options, Re
         }
 
         var started = time.GetTimestamp();
-        var result = await ForwardAsync(targetId, resolved!.Url, call, caller, cancellationToken).ConfigureAwait(false);
+        var result = await ForwardAsync(targetId, resolved!.Destination, call, caller, cancellationToken).ConfigureAwait(false);
         metrics.ProxyRequests.Add(1, new KeyValuePair<string, object?>("outcome", result.Queued ? "queued" : result.Succeeded ? "ok" : "error"));
         activity.Add(targetId, new ActivityRow
         {
@@ -70,7 +70,7 @@ public sealed class PlatformA2A(PlatformState state, EmulatorOptions options, Re
         return result;
     }
 
-    private async Task<PlatformA2AResult> ForwardAsync(Guid target, string url, NormalisedCall call, Guid caller, CancellationToken cancellationToken)
+    private async Task<PlatformA2AResult> ForwardAsync(Guid target, Uri url, NormalisedCall call, Guid caller, CancellationToken cancellationToken)
     {
         try
         {

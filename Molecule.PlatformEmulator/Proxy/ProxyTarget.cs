@@ -3,8 +3,8 @@ using Molecule.PlatformEmulator.State;
 
 namespace Molecule.PlatformEmulator.Proxy;
 
-/// <summary>The workspace a proxied call goes to and the URL it forwards to, or the answer when it cannot go.</summary>
-public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url)
+/// <summary>The workspace a proxied call goes to and the URL it forwards to (as stored, and parsed), or the answer when it cannot go.</summary>
+public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url, Uri Destination)
 {
     /// <summary>
     /// Contract §2.9 steps 6-7: the id, the row, its budget, its URL and the URL policy, in that order — for the proxy
@@ -50,12 +50,12 @@ public sealed record ProxyTarget(Guid Id, WorkspaceRow Row, string Url)
                 TypedResults.Json(new Registry.UnavailableAnswer("workspace has no URL", status), statusCode: StatusCodes.Status503ServiceUnavailable)));
         }
 
-        if (!await urls.AllowsForwardingAsync(url, cancellationToken))
+        if (!await urls.AllowsForwardingAsync(url, cancellationToken) || Registry.UrlPolicy.ParseHttpUrl(url) is not { } destination)
         {
             return (null, ProxyRefusal.Of(ContractError.BadGateway("workspace URL is not publicly routable")));
         }
 
-        return (new ProxyTarget(workspaceId, row, url), null);
+        return (new ProxyTarget(workspaceId, row, url, destination), null);
     }
 
     /// <summary>Whether the agent declared a runtime capability in its last heartbeat.</summary>

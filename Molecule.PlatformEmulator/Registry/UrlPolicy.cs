@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Molecule.PlatformEmulator.Registry;
 
@@ -14,6 +16,12 @@ namespace Molecule.PlatformEmulator.Registry;
 public sealed class UrlPolicy(EmulatorOptions options, TimeProvider time)
 {
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Each URL string's parse, kept with the string: a workspace's row holds one URL string until it changes, so the
+    /// proxy's check and its request on every call to it share one parse (entries go when their strings do).
+    /// </summary>
+    private static readonly ConditionalWeakTable<string, StrongBox<Uri?>> Parsed = new();
 
     public bool Strict => options.UrlSafety == "Strict";
 
@@ -61,8 +69,17 @@ public sealed class UrlPolicy(EmulatorOptions options, TimeProvider time)
         });
     }
 
-    private static bool TryParse(string? url, out Uri uri) =>
-        Uri.TryCreate(url, UriKind.Absolute, out uri!) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
+    /// <summary>
+    /// The URL when it is an absolute http(s) URL with a host, parsed once per URL string; else null. (Not named
+    /// TryParse: minimal APIs would take that for a way to bind this service from the route.)
+    /// </summary>
+    public static Uri? ParseHttpUrl(string? url) =>
+        url is null ? null : Parsed.GetValue(url, static text => new StrongBox<Uri?>(
+            Uri.TryCreate(text, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && !string.IsNullOrEmpty(parsed.Host)
+                ? parsed
+                : null)).Value;
+
+    private static bool TryParse(string? url, [NotNullWhen(true)] out Uri? uri) => (uri = ParseHttpUrl(url)) is not null;
 
     private static bool LocalAllows(Uri uri) =>
         !IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) || Classify(address) != Range.LinkLocal;
