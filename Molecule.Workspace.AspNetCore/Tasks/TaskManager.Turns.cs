@@ -181,6 +181,7 @@ internal sealed partial class TaskManager
     {
         bool detached, failedCounted;
         PersistedTask? frozen = null;
+        TaskCompletionSource? turnEnded = null;
         long sequence;
         lock (entry.Gate)
         {
@@ -204,7 +205,7 @@ internal sealed partial class TaskManager
                 var keep = state.IsTerminal() && !entry.Streamed;
                 var persisted = PersistLocked(entry, keep);
                 frozen = keep ? persisted : null;
-                entry.TurnEnded.TrySetResult();
+                turnEnded = entry.TurnEnded;
             }
 
             if (state.IsTerminal())
@@ -236,6 +237,9 @@ internal sealed partial class TaskManager
             // the store keeps the compact form from now on.
             _tasks.TryUpdate(entry.Id, FrozenTask.Encode(frozen, sequence), entry);
         }
+
+        // Told after the store holds its final form, so a caller that waited on the turn reads what is kept.
+        turnEnded?.TrySetResult();
 
         if (!state.IsActive())
         {
