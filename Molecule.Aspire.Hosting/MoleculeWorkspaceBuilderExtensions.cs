@@ -82,12 +82,14 @@ public static class MoleculeWorkspaceBuilderExtensions
             // The platform runs on the host: it reaches the workspace through the port published on localhost, and the
             // workspace reaches the platform through the host gateway, so the platform listens on every interface itself.
             var published = builder.GetEndpoint("http", KnownNetworkIdentifiers.LocalhostNetwork);
-            builder.WithEnvironment("AGENT_URL", ReferenceExpression.Create($"http://localhost:{published.Property(EndpointProperty.Port)}"));
+            workspace.AgentUrl = ReferenceExpression.Create($"http://localhost:{published.Property(EndpointProperty.Port)}");
+            builder.WithEnvironment("AGENT_URL", workspace.AgentUrl);
             platform.WithEndpoint(MoleculePlatformResource.HttpEndpointName, e => e.IsProxied = false);
         }
         else
         {
-            builder.WithEnvironment("AGENT_URL", endpoint)
+            workspace.AgentUrl = ReferenceExpression.Create($"{endpoint}");
+            builder.WithEnvironment("AGENT_URL", workspace.AgentUrl)
                 .WithEnvironment("CONFIGS_DIR", configsDirectory ?? Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".molecule", "configs", id));
         }
 

@@ -11,8 +11,10 @@ public static class MoleculeTestingExtensions
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Waits until the platform reports the workspace resource <paramref name="resourceName"/> <c>online</c>. On time-out
-    /// it fails with what the platform last said, the resource's state and its recent log lines.
+    /// Waits until the platform reports the workspace resource <paramref name="resourceName"/> <c>online</c> at the URL
+    /// it registers with in this run (a row the platform restored from an earlier run can be online at an old URL until
+    /// its liveness TTL runs out). On time-out it fails with what the platform last said, the resource's state and its
+    /// recent log lines.
     /// </summary>
     /// <param name="app">The started AppHost.</param>
     /// <param name="resourceName">A resource made a workspace with <c>WithMoleculeWorkspace</c>.</param>
@@ -31,13 +33,15 @@ public static class MoleculeTestingExtensions
         var last = "(no answer yet)";
         try
         {
+            var agentUrl = (await workspace.AgentUrl.GetValueAsync(linked.Token).ConfigureAwait(false) ?? "").TrimEnd('/');
             while (true)
             {
                 try
                 {
                     var row = await client.GetWorkspaceAsync(workspace.WorkspaceId, linked.Token).ConfigureAwait(false);
                     last = row.GetRawText();
-                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online")
+                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" &&
+                        row.TryGetProperty("url", out var url) && string.Equals(url.GetString()?.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase))
                     {
                         return row;
                     }

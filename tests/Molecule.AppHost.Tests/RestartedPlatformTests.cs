@@ -1,0 +1,76 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Molecule.AppHost.Tests;
+
+/// <summary>
+/// The AppHost run twice on one data folder, as <c>dotnet run</c> and a rerun of a user's tests do: the platform
+/// restores the workspace's row from the first run, still online (until its liveness TTL) at the first run's URL.
+/// The second run's waits take only its own registration for "online", so its first call reaches its own agent.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class RestartedPlatformTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
+    private readonly string _state = Directory.CreateTempSubdirectory("molecule-restart-state-").FullName;
+    private readonly string _configs = Directory.CreateTempSubdirectory("molecule-restart-configs-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_state, recursive: true);
+        Directory.Delete(_configs, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_row_left_online_by_the_previous_run_is_not_taken_for_this_runs_workspace()
+    {
+        string firstUrl;
+        await using (var app = await StartAsync())
+        {
+            var row = await app.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.Workspace, Wait);
+            firstUrl = row.GetProperty("url").GetString()!;
+            await StopAsync(app);
+        }
+
+        await using (var app = await StartAsync())
+        {
+            var row = await app.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.Workspace, Wait);
+            Assert.NotEqual(firstUrl, row.GetProperty("url").GetString());   // ports are the OS's on every run
+            using var platform = app.CreateMoleculeEmulatorClient(ResourceNames.Platform);
+            Assert.Equal("Echo: after a restart", MoleculeEmulatorClient.TextOf(await platform.SendMessageAsync(ResourceNames.Workspace, "after a restart")));
+
+            // The dashboard's health follows the same rule.
+            using var cts = new CancellationTokenSource(Wait);
+            await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(ResourceNames.Workspace,
+                e => e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
+            await StopAsync(app);
+        }
+    }
+
+    private async Task<DistributedApplication> StartAsync()
+    {
+        using var cts = new CancellationTokenSource(Wait);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
+        [
+            "--Molecule:HeartbeatInterval=00:00:01",
+            $"--Molecule:ConfigsRoot={_configs}",
+            $"--Molecule:DataDir={_state}",   // the default liveness TTL keeps the restored row online through the second start
+        ], cts.Token);
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
+        var app = await builder.BuildAsync(cts.Token);
+        await app.StartAsync(cts.Token);
+        return app;
+    }
+
+    private static async Task StopAsync(DistributedApplication app) => await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+}
