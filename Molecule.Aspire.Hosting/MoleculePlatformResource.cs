@@ -58,8 +58,4 @@ public sealed class MoleculeWorkspaceAnnotation : IResourceAnnotation
     /// another URL is from an earlier run (the platform's state outlives the AppHost), not from this one.
     /// </summary>
     public ReferenceExpression AgentUrl { get; internal set; } = ReferenceExpression.Create($"");
-
-    /// <summary>Whether a platform row's URL is the one this run registers with (the platform may add or drop a trailing slash).</summary>
-    internal static bool SameUrl(string? rowUrl, string agentUrl) =>
-        rowUrl is not null && string.Equals(rowUrl.TrimEnd('/'), agentUrl.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 }

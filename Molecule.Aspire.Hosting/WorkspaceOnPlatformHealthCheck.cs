@@ -7,9 +7,8 @@ namespace Aspire.Hosting;
 
 /// <summary>
 /// A workspace resource's health as the platform sees it: healthy only when the platform says <c>online</c>, degraded
-/// with its sample error, unhealthy (offline, awaiting agent, paused, …) otherwise — and unhealthy while the platform's
-/// row still has another URL than this run's <c>AGENT_URL</c> (a row restored from an earlier run stays online until its
-/// liveness TTL runs out). The dashboard also shows the status as the resource's <c>Platform status</c> property.
+/// with its sample error, unhealthy (offline, awaiting agent, paused, …) otherwise. The dashboard also shows the status
+/// as the resource's <c>Platform status</c> property.
 /// </summary>
 internal sealed class WorkspaceOnPlatformHealthCheck(
     IResource resource,
@@ -25,12 +24,10 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         string status;
-        string? sampleError, url;
-        string expectedUrl;
+        string? sampleError;
         try
         {
-            (status, sampleError, url) = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            expectedUrl = await workspace.AgentUrl.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? "";
+            (status, sampleError) = await ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException)
         {
@@ -38,11 +35,6 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
         }
 
         await PublishAsync(status).ConfigureAwait(false);
-        if (status is "online" or "degraded" && !MoleculeWorkspaceAnnotation.SameUrl(url, expectedUrl))
-        {
-            return HealthCheckResult.Unhealthy($"{status} on the platform at {url}, an earlier run's URL; waiting for this run's registration at {expectedUrl}");
-        }
-
         return status switch
         {
             "online" => HealthCheckResult.Healthy("online on the platform"),
@@ -52,7 +44,7 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
     }
 
     /// <summary>The workspace's row in the admin list (the only read that carries the sample error).</summary>
-    private async Task<(string Status, string? SampleError, string? Url)> ReadAsync(CancellationToken cancellationToken)
+    private async Task<(string Status, string? SampleError)> ReadAsync(CancellationToken cancellationToken)
     {
         var platform = workspace.Platform;
         var url = platform.ExistingUrl?.AbsoluteUri ?? await platform.HttpEndpoint.GetValueAsync(cancellationToken).ConfigureAwait(false)
@@ -68,12 +60,11 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
             if (row.TryGetProperty("id", out var id) && id.GetString() == workspace.WorkspaceId)
             {
                 return (row.TryGetProperty("status", out var status) ? status.GetString() ?? "unknown" : "unknown",
-                    row.TryGetProperty("last_sample_error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null,
-                    row.TryGetProperty("url", out var agentUrl) && agentUrl.ValueKind == JsonValueKind.String ? agentUrl.GetString() : null);
+                    row.TryGetProperty("last_sample_error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null);
             }
         }
 
-        return ("not on the platform", null, null);
+        return ("not on the platform", null);
     }
 
     private async Task PublishAsync(string status)

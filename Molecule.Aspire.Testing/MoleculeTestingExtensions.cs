@@ -40,8 +40,7 @@ public static class MoleculeTestingExtensions
                 {
                     var row = await client.GetWorkspaceAsync(workspace.WorkspaceId, linked.Token).ConfigureAwait(false);
                     last = row.GetRawText();
-                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" &&
-                        row.TryGetProperty("url", out var url) && string.Equals(url.GetString()?.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase))
+                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" && !IsAnotherRunsRow(row, agentUrl))
                     {
                         return row;
                     }
@@ -92,6 +91,11 @@ public static class MoleculeTestingExtensions
 
         return new MoleculeEmulatorClient(http, platform.AdminToken, workspaces);
     }
+
+    /// <summary>A row with a URL that is not this run's: the platform kept it from an earlier run (an empty URL is this run's, cleared by a pause or restart).</summary>
+    private static bool IsAnotherRunsRow(JsonElement row, string agentUrl) =>
+        row.TryGetProperty("url", out var url) && url.GetString() is { Length: > 0 } text &&
+        !string.Equals(text.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase);
 
     private static (IResource Resource, MoleculeWorkspaceAnnotation Workspace) FindWorkspace(DistributedApplication app, string resourceName)
     {

@@ -62,24 +62,12 @@ public sealed class ExistingPlatformTests : IAsyncLifetime
         }
     }
 
-    private async Task<DistributedApplication> StartAsync()
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
-        [
-            $"--Molecule:ExistingPlatform=http://127.0.0.1:{_platform.Port}",
-            $"--Parameters:admin-token={EmulatorProcess.AdminToken}",
-            "--Molecule:HeartbeatInterval=00:00:01",
-            $"--Molecule:ConfigsRoot={_configs}",
-            "--Molecule:DataDir=",
-        ], cts.Token);
-        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
-        {
-            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
-        }
-
-        var app = await builder.BuildAsync(cts.Token);
-        await app.StartAsync(cts.Token);
-        return app;
-    }
+    private Task<DistributedApplication> StartAsync() => TestAppHost.StartAsync(
+    [
+        $"--Molecule:ExistingPlatform=http://127.0.0.1:{_platform.Port}",
+        $"--Parameters:admin-token={EmulatorProcess.AdminToken}",
+        "--Molecule:HeartbeatInterval=00:00:01",
+        $"--Molecule:ConfigsRoot={_configs}",
+        "--Molecule:DataDir=",
+    ], Wait);
 }

@@ -1,8 +1,5 @@
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Molecule.AppHost.Tests;
 
@@ -45,32 +42,16 @@ public sealed class RestartedPlatformTests : IAsyncLifetime
             using var platform = app.CreateMoleculeEmulatorClient(ResourceNames.Platform);
             Assert.Equal("Echo: after a restart", MoleculeEmulatorClient.TextOf(await platform.SendMessageAsync(ResourceNames.Workspace, "after a restart")));
 
-            // The dashboard's health follows the same rule.
-            using var cts = new CancellationTokenSource(Wait);
-            await app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(ResourceNames.Workspace,
-                e => e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
             await StopAsync(app);
         }
     }
 
-    private async Task<DistributedApplication> StartAsync()
-    {
-        using var cts = new CancellationTokenSource(Wait);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
-        [
-            "--Molecule:HeartbeatInterval=00:00:01",
-            $"--Molecule:ConfigsRoot={_configs}",
-            $"--Molecule:DataDir={_state}",   // the default liveness TTL keeps the restored row online through the second start
-        ], cts.Token);
-        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
-        {
-            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
-        }
-
-        var app = await builder.BuildAsync(cts.Token);
-        await app.StartAsync(cts.Token);
-        return app;
-    }
+    private Task<DistributedApplication> StartAsync() => TestAppHost.StartAsync(
+    [
+        "--Molecule:HeartbeatInterval=00:00:01",
+        $"--Molecule:ConfigsRoot={_configs}",
+        $"--Molecule:DataDir={_state}",   // the default liveness TTL keeps the restored row online through the second start
+    ], Wait);
 
     private static async Task StopAsync(DistributedApplication app) => await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
 }

@@ -1,0 +1,25 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace Molecule.AppHost.Tests;
+
+/// <summary>Molecule.AppHost under Aspire.Hosting.Testing with <c>--Molecule:</c> arguments, built and started within a bound.</summary>
+internal static class TestAppHost
+{
+    public static async Task<DistributedApplication> StartAsync(string[] args, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(args, cts.Token);
+
+        // No dashboard under test: drop the OTLP endpoint so stopping a service does not wait on a dead exporter.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
+        var app = await builder.BuildAsync(cts.Token);
+        await app.StartAsync(cts.Token);
+        return app;
+    }
+}
