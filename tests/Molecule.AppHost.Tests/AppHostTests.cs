@@ -3,6 +3,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -24,7 +25,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var configs = Directory.CreateTempSubdirectory("molecule-apphost-tests-").FullName;
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
+        App = await TestAppHost.StartAsync(
         [
             $"--Molecule:Workspaces={Workspaces}",
             "--Molecule:HeartbeatInterval=00:00:01",
@@ -35,23 +36,14 @@ public sealed class AppHostFixture : IAsyncLifetime
             "--Molecule:Sample=true",
             "--Molecule:DataDir=",   // each run starts from an empty platform
         ], cts.Token);
-        Settings = MoleculeSettings.From(builder.Configuration);
-
-        // No dashboard under test: drop the OTLP endpoint so stopping a service does not wait on a dead exporter.
-        foreach (var project in builder.Resources.OfType<IResourceWithEnvironment>())
-        {
-            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
-        }
-
-        App = await builder.BuildAsync(cts.Token);
-        await App.StartAsync(cts.Token);
+        Settings = MoleculeSettings.From(App.Services.GetRequiredService<IConfiguration>());
         var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
         foreach (var name in new[] { ResourceNames.Platform, ResourceNames.Sample }.Concat(Enumerable.Range(0, Workspaces).Select(ResourceNames.WorkspaceAt)))
         {
             await notifications.WaitForResourceHealthyAsync(name, cts.Token).WaitAsync(StartTimeout, cts.Token);
         }
 
-        var parameter = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == ResourceNames.AdminToken);
+        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == ResourceNames.AdminToken);
         AdminToken = (await parameter.GetValueAsync(cts.Token))!;
     }
 

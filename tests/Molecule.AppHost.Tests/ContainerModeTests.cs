@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Molecule.AppHost.Tests;
@@ -48,7 +49,7 @@ public sealed class ContainerModeTests
     {
         await Podman.EnsureImagesAsync();
         using var cts = new CancellationTokenSource(AppHostFixture.StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Molecule_AppHost>(
+        await using var app = await TestAppHost.StartAsync(
         [
             "--Molecule:WorkspaceMode=container",
             imageArgument,
@@ -57,20 +58,13 @@ public sealed class ContainerModeTests
             "--DcpPublisher:ContainerRuntime=podman",
             "--Molecule:DataDir=",
         ], cts.Token);
-        var settings = MoleculeSettings.From(builder.Configuration);
-        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
-        {
-            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
-        }
-
-        await using var app = await builder.BuildAsync(cts.Token);
-        await app.StartAsync(cts.Token);
+        var settings = MoleculeSettings.From(app.Services.GetRequiredService<IConfiguration>());
         try
         {
             var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
             await notifications.WaitForResourceHealthyAsync(ResourceNames.Platform, cts.Token).WaitAsync(Wait, cts.Token);
             await notifications.WaitForResourceHealthyAsync(ResourceNames.WorkspaceAt(0), cts.Token).WaitAsync(Wait, cts.Token);
-            Assert.IsType<ContainerResource>(builder.Resources.Single(r => r.Name == ResourceNames.WorkspaceAt(0)));
+            Assert.IsType<ContainerResource>(app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == ResourceNames.WorkspaceAt(0)));
 
             using var platform = app.CreateHttpClient(ResourceNames.Platform, "http");
             var id = settings.WorkspaceIdAt(0);

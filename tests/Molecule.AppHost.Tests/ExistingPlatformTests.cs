@@ -62,12 +62,16 @@ public sealed class ExistingPlatformTests : IAsyncLifetime
         }
     }
 
-    private Task<DistributedApplication> StartAsync() => TestAppHost.StartAsync(
-    [
-        $"--Molecule:ExistingPlatform=http://127.0.0.1:{_platform.Port}",
-        $"--Parameters:admin-token={EmulatorProcess.AdminToken}",
-        "--Molecule:HeartbeatInterval=00:00:01",
-        $"--Molecule:ConfigsRoot={_configs}",
-        "--Molecule:DataDir=",
-    ], Wait);
+    private async Task<DistributedApplication> StartAsync()
+    {
+        using var cts = new CancellationTokenSource(Wait);
+        return await TestAppHost.StartAsync(
+        [
+            $"--Molecule:ExistingPlatform=http://127.0.0.1:{_platform.Port}",
+            $"--Parameters:admin-token={EmulatorProcess.AdminToken}",
+            "--Molecule:HeartbeatInterval=00:00:01",
+            $"--Molecule:ConfigsRoot={_configs}",
+            "--Molecule:DataDir=",
+        ], cts.Token);
+    }
 }

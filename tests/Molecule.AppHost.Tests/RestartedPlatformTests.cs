@@ -46,12 +46,16 @@ public sealed class RestartedPlatformTests : IAsyncLifetime
         }
     }
 
-    private Task<DistributedApplication> StartAsync() => TestAppHost.StartAsync(
-    [
-        "--Molecule:HeartbeatInterval=00:00:01",
-        $"--Molecule:ConfigsRoot={_configs}",
-        $"--Molecule:DataDir={_state}",   // the default liveness TTL keeps the restored row online through the second start
-    ], Wait);
+    private async Task<DistributedApplication> StartAsync()
+    {
+        using var cts = new CancellationTokenSource(Wait);
+        return await TestAppHost.StartAsync(
+        [
+            "--Molecule:HeartbeatInterval=00:00:01",
+            $"--Molecule:ConfigsRoot={_configs}",
+            $"--Molecule:DataDir={_state}",   // the default liveness TTL keeps the restored row online through the second start
+        ], cts.Token);
+    }
 
     private static async Task StopAsync(DistributedApplication app) => await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
 }
