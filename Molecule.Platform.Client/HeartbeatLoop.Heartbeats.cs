@@ -131,9 +131,20 @@ public sealed partial class HeartbeatLoop
         {
             case HttpStatusCode.OK:
                 var paused = state.TryGetBoolean("paused") ?? false;
+                bool resumed;
                 lock (_gate)
                 {
+                    resumed = _status.Paused && !paused;
                     _status = _status with { Paused = paused };
+                }
+
+                // A pause clears the URL the platform routes to, and only a registration sets it again (heartbeats
+                // never do), so a resumed workspace would stay online but unreachable: register again at once.
+                if (resumed && _options.Registration is not null && !_needsRegistration)
+                {
+                    LogResumedReregistering(_logger);
+                    _needsRegistration = true;
+                    _registerDue = _time.GetUtcNow();
                 }
 
                 break;

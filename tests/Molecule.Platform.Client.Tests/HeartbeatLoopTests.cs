@@ -83,13 +83,20 @@ public sealed class HeartbeatLoopTests : IDisposable
             RuntimeMetadata = new RuntimeMetadata(new Dictionary<string, bool> { ["heartbeat"] = true, ["session"] = false }, IdleTimeoutSeconds: 120),
         });
         var announced = 0;
-        loop.HeartbeatSucceeded += (_, _) => Interlocked.Increment(ref announced);
+        var firstAnnounced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.HeartbeatSucceeded += (_, _) =>
+        {
+            Interlocked.Increment(ref announced);
+            firstAnnounced.TrySetResult();
+        };
         loop.ReportWedged("stuck on the model call, key sk-abcdefghijklmnopqrstuvwxyz012345");
 
         loop.Start();
         var wedged = await NextAsync();
         Assert.Matches("""^\{"workspace_id":"[0-9a-f-]{36}","error_rate":0,"sample_error":"stuck on the model call, key \[REDACTED:API_KEY\]","active_tasks":0,"current_task":"","uptime_seconds":0,"runtime_state":"wedged","runtime_metadata":\{"capabilities":\{"heartbeat":true,"session":false\},"idle_timeout_seconds":120\}\}$""", wedged.Body);
         Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        // The beat is announced once the state poll's answer is in, which is after the stub saw the poll.
+        await firstAnnounced.Task.DefaultTimeout();
         Assert.Equal(1, Volatile.Read(ref announced));
 
         loop.ClearWedged();   // an extra beat at once, without the state
@@ -98,6 +105,42 @@ public sealed class HeartbeatLoopTests : IDisposable
         Assert.DoesNotContain("runtime_state", recovered.Body, StringComparison.Ordinal);
         Assert.Contains("\"sample_error\":\"\"", recovered.Body, StringComparison.Ordinal);
         Assert.False(loop.IsWedged);
+    }
+
+    [Fact]
+    public async Task A_workspace_the_platform_resumes_registers_again_so_the_platform_has_its_url_back()
+    {
+        var paused = true;
+        _platform.Respond = r => r.Path switch
+        {
+            "/registry/register" => StubPlatform.Json(200, $$"""{"status":"registered","auth_token":"{{Token}}"}"""),
+            $"/workspaces/{WorkspaceId}/state" => StubPlatform.Json(200, $$"""{"workspace_id":"{{WorkspaceId}}","status":"{{(Volatile.Read(ref paused) ? "paused" : "online")}}","paused":{{(Volatile.Read(ref paused) ? "true" : "false")}},"deleted":false}"""),
+            _ => StubPlatform.Json(200, """{"status":"ok"}"""),
+        };
+        await using var loop = CreateLoop();
+        loop.Start();
+        Assert.Equal("/registry/register", (await NextAsync()).Path);
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        await IdleUntilAsync(loop);
+        Assert.True(loop.Status.Paused);
+
+        // Still paused at the next beat: nothing but the beat and the poll.
+        Assert.Equal("/registry/heartbeat", (await AdvanceUntilRequestAsync(loop)).Path);
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        await IdleUntilAsync(loop);
+
+        // Resumed: the pause cleared the platform's URL for it, so the next poll is followed by a registration at once.
+        Volatile.Write(ref paused, false);
+        Assert.Equal("/registry/heartbeat", (await AdvanceUntilRequestAsync(loop)).Path);
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        var again = await NextAsync();
+        Assert.Equal("/registry/register", again.Path);
+        Assert.Contains("\"url\":\"http://agent.test:8000\"", again.Body, StringComparison.Ordinal);
+        Assert.Equal($"Bearer {Token}", again.Authorization);
+        await IdleUntilAsync(loop);
+        Assert.False(loop.Status.Paused);
+        Assert.True(loop.Status.IsHealthy);
     }
 
     [Fact]
@@ -334,6 +377,7 @@ public sealed class HeartbeatLoopTests : IDisposable
         await using var loop = CreateLoop(register: false);
         loop.Start();
         await NextAsync();
+        await IdleUntilAsync(loop);   // the first beat's answer is in: the change comes two seconds after it
         _time.Advance(TimeSpan.FromSeconds(2));
 
         loop.CurrentTask = "new work";
