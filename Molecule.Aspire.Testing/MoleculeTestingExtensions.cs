@@ -40,7 +40,7 @@ public static class MoleculeTestingExtensions
                 {
                     var row = await client.GetWorkspaceAsync(workspace.WorkspaceId, linked.Token).ConfigureAwait(false);
                     last = row.GetRawText();
-                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" && !IsAnotherRunsRow(row, agentUrl))
+                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" && !IsNotAtThisRunsUrl(row, agentUrl))
                     {
                         return row;
                     }
@@ -92,10 +92,13 @@ public static class MoleculeTestingExtensions
         return new MoleculeEmulatorClient(http, platform.AdminToken, workspaces);
     }
 
-    /// <summary>A row with a URL that is not this run's: the platform kept it from an earlier run (an empty URL is this run's, cleared by a pause or restart).</summary>
-    private static bool IsAnotherRunsRow(JsonElement row, string agentUrl) =>
-        row.TryGetProperty("url", out var url) && url.GetString() is { Length: > 0 } text &&
-        !string.Equals(text.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// A row the platform cannot route this run's calls to: a URL from an earlier run (the platform restores it online
+    /// until its TTL), or none at all (a pause, resume or restart cleared it, and the agent has not registered again).
+    /// </summary>
+    private static bool IsNotAtThisRunsUrl(JsonElement row, string agentUrl) =>
+        row.TryGetProperty("url", out var url) &&
+        !string.Equals(url.GetString()?.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase);
 
     private static (IResource Resource, MoleculeWorkspaceAnnotation Workspace) FindWorkspace(DistributedApplication app, string resourceName)
     {
