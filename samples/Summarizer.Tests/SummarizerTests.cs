@@ -12,7 +12,7 @@ public sealed class SummarizerTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private DistributedApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         using var cancellation = new CancellationTokenSource(Timeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Summarizer_AppHost>(cancellation.Token);
@@ -20,20 +20,21 @@ public sealed class SummarizerTests : IAsyncLifetime
         await _app.StartAsync(cancellation.Token);
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task The_summarizer_comes_online_on_the_platform_and_answers_through_it()
     {
-        var row = await _app.WaitForMoleculeWorkspaceOnlineAsync("summarizer", Timeout);
+        var row = await _app.WaitForMoleculeWorkspaceOnlineAsync("summarizer", Timeout, TestContext.Current.CancellationToken);
         Assert.Equal("Summarizer", row.GetProperty("agent_card").GetProperty("name").GetString());
 
         using var platform = _app.CreateMoleculeEmulatorClient("platform");
-        var answer = await platform.SendMessageAsync("summarizer", "reverse: stressed");
+        var answer = await platform.SendMessageAsync("summarizer", "reverse: stressed", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("desserts", MoleculeEmulatorClient.TextOf(answer));
 
         // What the dashboard shows: healthy, with the platform's status.
-        using var cancellation = new CancellationTokenSource(Timeout);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancellation.CancelAfter(Timeout);
         var shown = await _app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync("summarizer",
             e => e.Snapshot.HealthStatus == HealthStatus.Healthy && e.Snapshot.Properties.Any(p => p.Name == "molecule.platform.status" && p.Value as string == "online"),
             cancellation.Token);

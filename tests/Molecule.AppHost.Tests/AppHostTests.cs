@@ -21,7 +21,7 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public string AdminToken { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var configs = Directory.CreateTempSubdirectory("molecule-apphost-tests-").FullName;
@@ -75,7 +75,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         throw new TimeoutException($"Workspace {id} did not reach the expected state within {timeout}; last seen: {last}");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (App is not null)
         {

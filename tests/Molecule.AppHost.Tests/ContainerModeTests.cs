@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
@@ -21,7 +22,8 @@ public sealed class ContainerModeTests
     [AttributeUsage(AttributeTargets.Method)]
     private sealed class ContainerBuildFactAttribute : FactAttribute
     {
-        public ContainerBuildFactAttribute()
+        public ContainerBuildFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+            : base(sourceFilePath, sourceLineNumber)
         {
             Skip = Podman.UnavailableReason ?? (LocalBaseImage.Name is null
                 ? "no base image on this machine (mcr.microsoft.com/dotnet/runtime-deps:10.0 or deploy/build-offline-base.sh's localhost/molecule-base:bookworm)"

@@ -25,9 +25,9 @@ public sealed class ExistingPlatformTests : IAsyncLifetime
     };
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-existing-").FullName;
 
-    public Task InitializeAsync() => _platform.InitializeAsync();
+    public ValueTask InitializeAsync() => _platform.InitializeAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _platform.DisposeAsync();
         Directory.Delete(_configs, recursive: true);

@@ -15,13 +15,13 @@ public sealed class RestartedPlatformTests : IAsyncLifetime
     private readonly string _state = Directory.CreateTempSubdirectory("molecule-restart-state-").FullName;
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-restart-configs-").FullName;
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Directory.Delete(_state, recursive: true);
         Directory.Delete(_configs, recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
 
     private HttpClient Workspace { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _id = await platform.CreateWorkspaceAsync($"recovery-{Guid.NewGuid():N}"[..20]);
         _workspace = ChildProcess.StartWorkspace(new Dictionary<string, string?>
@@ -34,7 +34,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
         await TestTimeouts.Eventually(async () => await platform.StatusOfAsync(_id) == "online" && await HealthyAsync(), TestTimeouts.Start, "workspace online and healthy");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await ClearFaultsAsync();
         if (_workspace is not null)

@@ -50,9 +50,9 @@ public sealed class OutsiderAgentTests(PackageFeed feed) : IAsyncLifetime
     private readonly EmulatorProcess _emulator = new();
     private OutsiderProject? _project;
 
-    public Task InitializeAsync() => _emulator.InitializeAsync();
+    public ValueTask InitializeAsync() => _emulator.InitializeAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _project?.Dispose();
         await _emulator.DisposeAsync();

@@ -307,7 +307,7 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     private readonly List<string> _received = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _traceparents = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -355,7 +355,7 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
         _agentUrl = _agent.Urls.First();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_agent is not null)
         {

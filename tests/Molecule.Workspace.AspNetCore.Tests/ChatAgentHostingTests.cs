@@ -18,9 +18,9 @@ public sealed class ChatAgentHostingTests : IAsyncLifetime
 {
     private OpenAICompatibleServer _model = null!;
 
-    public async Task InitializeAsync() => _model = await OpenAICompatibleServer.StartAsync();
+    public async ValueTask InitializeAsync() => _model = await OpenAICompatibleServer.StartAsync();
 
-    public async Task DisposeAsync() => await _model.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _model.DisposeAsync();
 
     private IChatClient ChatClient() =>
         new OpenAIClient(new ApiKeyCredential("sk-test"), new OpenAIClientOptions { Endpoint = new Uri(_model.BaseUrl) })

@@ -24,7 +24,7 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
     private string _leadToken = "";
     private string _summarizerId = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         await _emulator.InitializeAsync();
         (_leadId, _leadToken) = await _emulator.CreateExternalWorkspaceAsync("lead");
@@ -47,7 +47,7 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_summarizer is not null)
         {

@@ -23,7 +23,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
     private MoleculePlatform _member = null!;
     private string _summarizerId = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         await _emulator.InitializeAsync();
         _summarizer = await Infrastructure.LoopbackPeer.StartAsync(text => new
@@ -52,7 +52,7 @@ public sealed class PlatformToolsTests : IAsyncLifetime
         await summarizer.ReportActivityAsync(new ActivityReport("agent_log", "ready"));   // its own token works
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_summarizer is not null)
         {

@@ -22,7 +22,7 @@ public sealed class WorkspaceConfigTests : IAsyncLifetime
     private readonly ConcurrentQueue<string> _platformCalls = new();
     private WebApplication _platform = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // The routes the prompt reads, answering as §7 and the registry do.
         var builder = WebApplication.CreateSlimBuilder();
@@ -47,7 +47,7 @@ public sealed class WorkspaceConfigTests : IAsyncLifetime
         await _platform.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _platform.DisposeAsync();
         Directory.Delete(_configs, recursive: true);

@@ -15,7 +15,7 @@ public sealed class ChatAgentTests : IAsyncLifetime
     private WorkspaceAppFactory _workspace = null!;
     private HttpClient _client = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _model = await OpenAICompatibleServer.StartAsync();
         _workspace = new WorkspaceAppFactory();
@@ -26,7 +26,7 @@ public sealed class ChatAgentTests : IAsyncLifetime
         _client = _workspace.CreateClient();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _client.Dispose();
         await _workspace.DisposeAsync();

@@ -17,7 +17,7 @@ public sealed class ProcessTests : IAsyncLifetime
     private string _platformUrl = "";
     private readonly string _configs = Directory.CreateTempSubdirectory("molecule-process-").FullName;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -37,7 +37,7 @@ public sealed class ProcessTests : IAsyncLifetime
         _platformUrl = _platform.Urls.First();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_platform is not null)
         {

@@ -25,7 +25,7 @@ public sealed class EmulatorProcess : IAsyncLifetime
 
     public string Log => _process?.Output ?? "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _process = ChildProcess.StartDotnet("Molecule.PlatformEmulator.dll", new Dictionary<string, string?>
         {
@@ -51,7 +51,7 @@ public sealed class EmulatorProcess : IAsyncLifetime
         }, TestTimeouts.Start, "emulator /health");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         if (_process is not null)

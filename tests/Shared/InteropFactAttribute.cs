@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Molecule.Testing;
 
 /// <summary>Runs when Node.js and tests/interop's npm dependencies are installed; skipped with the reason otherwise.</summary>
@@ -6,7 +8,8 @@ public sealed class InteropFactAttribute : FactAttribute
 {
     public static readonly string Folder = FindFolder();
 
-    public InteropFactAttribute()
+    public InteropFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (!ChildProcess.IsOnPath("node"))
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Molecule.Testing;
@@ -129,7 +130,8 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class ContainerFactAttribute : FactAttribute
 {
-    public ContainerFactAttribute()
+    public ContainerFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Podman.UnavailableReason is { } reason)
         {
@@ -142,7 +144,8 @@ public sealed class ContainerFactAttribute : FactAttribute
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class ComposeFactAttribute : FactAttribute
 {
-    public ComposeFactAttribute()
+    public ComposeFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Podman.UnavailableReason is { } reason)
         {

@@ -8,7 +8,7 @@ public abstract class CanvasTest : IAsyncLifetime
 {
     protected CanvasEnvironment Env { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (!File.Exists(BrowserFactAttribute.Chromium))
         {
@@ -19,7 +19,7 @@ public abstract class CanvasTest : IAsyncLifetime
         await Env.OpenCanvasAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Env is not null)
         {

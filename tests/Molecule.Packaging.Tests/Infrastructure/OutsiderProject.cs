@@ -1,8 +1,9 @@
 namespace Molecule.Packaging.Tests.Infrastructure;
 
 /// <summary>
-/// A new project in a temporary folder outside the repository, as a user creates one: its own csproj and code, and a
-/// nuget.config with only the local feed of our packages and the normal package source.
+/// A new project in a temporary folder outside the repository, as a user creates one: its own csproj and code, a
+/// nuget.config with only the local feed of our packages and the normal package source, and a global.json that opts
+/// <c>dotnet test</c> into Microsoft.Testing.Platform (the sample's tests are xUnit.net v3 on it, as the repository's).
 /// </summary>
 public sealed class OutsiderProject : IDisposable
 {
@@ -75,7 +76,7 @@ public sealed class OutsiderProject : IDisposable
 
     /// <summary>Runs <c>dotnet test</c> on the project with the feed's version of our packages.</summary>
     public Task<string> TestAsync(TimeSpan timeout) =>
-        Dotnet.RunAsync(Folder, timeout, "test", Path.Combine(Folder, Name + ".csproj"), "-nologo", $"-p:MoleculeVersion={_feed.Version}");
+        Dotnet.RunAsync(Folder, timeout, "test", Path.Combine(Folder, Name + ".csproj"), $"-p:MoleculeVersion={_feed.Version}");
 
     private static void Copy(string source, string destination)
     {
@@ -109,6 +110,11 @@ public sealed class OutsiderProject : IDisposable
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
               </packageSources>
             </configuration>
+            """);
+        File.WriteAllText(Path.Combine(folder, "global.json"), """
+            {
+              "test": { "runner": "Microsoft.Testing.Platform" }
+            }
             """);
         return folder;
     }

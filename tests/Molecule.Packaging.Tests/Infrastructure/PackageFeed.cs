@@ -15,7 +15,7 @@ public sealed class PackageFeed : IAsyncLifetime
 
     public string Version { get; } = "0.2.0-outsider." + Guid.NewGuid().ToString("N")[..12];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         foreach (var package in Packages)
         {
@@ -24,10 +24,10 @@ public sealed class PackageFeed : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Directory.Delete(Folder, recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
 

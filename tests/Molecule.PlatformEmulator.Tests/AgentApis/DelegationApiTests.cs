@@ -11,13 +11,13 @@ public sealed class DelegationApiTests(EmulatorFactory factory) : IClassFixture<
 
     private Team NewTeam() => new(factory.CreateClient(), factory.AdminToken);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _agent = await LoopbackAgent.StartAsync(task => $"summary of: {task}");
         _agentUrl = _agent.Url;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_agent is not null)
         {

@@ -13,13 +13,13 @@ public sealed class McpBridgeTests(EmulatorFactory factory) : IClassFixture<Emul
 
     private Team NewTeam() => new(factory.CreateClient(), factory.AdminToken);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _agent = await LoopbackAgent.StartAsync(text => $"summary: {text}");
         _agentUrl = _agent.Url;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_agent is not null)
         {
