@@ -2,7 +2,9 @@ namespace Molecule.Packaging.Tests.Infrastructure;
 
 /// <summary>
 /// The repository's packages, packed once per test run into a local folder feed with a version of their own (so no
-/// earlier pack in the machine's package cache can stand in for them).
+/// earlier pack in the machine's package cache can stand in for them). The packs build into a folder of their own
+/// (<c>--artifacts-path</c>), not the projects' <c>bin</c> and <c>obj</c>: the other test projects run at the same
+/// time, and one of them publishes the workspace in Release from the same sources.
 /// </summary>
 public sealed class PackageFeed : IAsyncLifetime
 {
@@ -15,18 +17,24 @@ public sealed class PackageFeed : IAsyncLifetime
 
     public string Version { get; } = "0.2.0-outsider." + Guid.NewGuid().ToString("N")[..12];
 
+    private readonly string _artifacts = Directory.CreateTempSubdirectory("molecule-pack-").FullName;
+
     public async ValueTask InitializeAsync()
     {
+        // Molecule.Aspire.Hosting publishes the emulator into its package without referencing it, so no pack restores it.
+        await Dotnet.RunAsync(Repo.Root, TimeSpan.FromMinutes(5),
+            "restore", Path.Combine(Repo.Root, "Molecule.PlatformEmulator", "Molecule.PlatformEmulator.csproj"), "--artifacts-path", _artifacts, "-nologo");
         foreach (var package in Packages)
         {
             await Dotnet.RunAsync(Repo.Root, TimeSpan.FromMinutes(5),
-                "pack", Path.Combine(Repo.Root, package, package + ".csproj"), "-c", "Release", "-o", Folder, $"-p:Version={Version}", "-nologo");
+                "pack", Path.Combine(Repo.Root, package, package + ".csproj"), "-c", "Release", "-o", Folder, "--artifacts-path", _artifacts, $"-p:Version={Version}", "-nologo");
         }
     }
 
     public ValueTask DisposeAsync()
     {
         Directory.Delete(Folder, recursive: true);
+        Directory.Delete(_artifacts, recursive: true);
         return ValueTask.CompletedTask;
     }
 }
