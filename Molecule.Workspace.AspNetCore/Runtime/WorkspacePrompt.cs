@@ -10,7 +10,8 @@ namespace Molecule.Workspace;
 /// (<c>instructions/resolve</c>), the <c>prompt_files</c> of <c>config.yaml</c> (else <c>system-prompt.md</c>),
 /// <c>MEMORY.md</c> and <c>USER.md</c>, the parent's shared context, the skills' instructions, the current peers, and
 /// the delegation-failure rules. The chat agent uses it as its instructions; your own agent can ask for it too. Each
-/// platform read is bounded (3 s) and a failed one leaves its section out; the result is cached and rebuilt after
+/// platform read is bounded (3 s), the independent ones run at once, and a failed one leaves its section out (so a
+/// platform that does not answer delays a turn by one bound, not one per section); the result is cached and rebuilt after
 /// <see cref="RefreshInterval"/> or when <c>config.yaml</c> changes.
 /// </summary>
 public sealed partial class WorkspacePrompt
@@ -78,7 +79,10 @@ public sealed partial class WorkspacePrompt
     private async Task<string> BuildAsync(RuntimeConfig config)
     {
         var prompt = new StringBuilder();
-        var instructions = await ReadAsync(ct => _platform.ResolveInstructionsAsync(ct), "", "instructions").ConfigureAwait(false);
+        var instructionsRead = ReadAsync(ct => _platform.ResolveInstructionsAsync(ct), "", "instructions");
+        var selfRead = ReadAsync<PeerWorkspace?>(async ct => await _platform.GetWorkspaceAsync(cancellationToken: ct).ConfigureAwait(false), null, "this workspace");
+        var peersRead = ReadAsync(ct => _platform.ListPeersAsync(cancellationToken: ct), [], "peers");
+        var instructions = await instructionsRead.ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(instructions))
         {
             prompt.Append("# Platform Instructions\n").Append(instructions.Trim()).Append("\n\n");
@@ -95,7 +99,7 @@ public sealed partial class WorkspacePrompt
             prompt.Append(text).Append("\n\n");
         }
 
-        var self = await ReadAsync<PeerWorkspace?>(async ct => await _platform.GetWorkspaceAsync(cancellationToken: ct).ConfigureAwait(false), null, "this workspace").ConfigureAwait(false);
+        var self = await selfRead.ConfigureAwait(false);
         if (self?.ParentId is { } parent)
         {
             var shared = await ReadAsync(ct => _platform.GetSharedContextAsync(parent, ct), [], "the parent's shared context").ConfigureAwait(false);
@@ -119,7 +123,7 @@ public sealed partial class WorkspacePrompt
             }
         }
 
-        var peers = await ReadAsync(ct => _platform.ListPeersAsync(cancellationToken: ct), [], "peers").ConfigureAwait(false);
+        var peers = await peersRead.ConfigureAwait(false);
         if (peers.Count > 0)
         {
             prompt.Append("## Your Peers (workspaces you can delegate to)\n");
