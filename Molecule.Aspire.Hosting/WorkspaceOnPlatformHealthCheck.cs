@@ -6,9 +6,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Aspire.Hosting;
 
 /// <summary>
-/// A workspace resource's health as the platform sees it: healthy only when the platform says <c>online</c>, degraded
-/// with its sample error, unhealthy (offline, awaiting agent, paused, …) otherwise. The dashboard also shows the status
-/// as the resource's <c>Platform status</c> property.
+/// A workspace resource's health as the platform sees it: healthy only when the platform says <c>online</c> at the URL
+/// this run registers (a row restored from an earlier run is online at an old URL until its TTL; a pause or restart
+/// leaves it without one until the agent registers again), degraded with its sample error, unhealthy (offline, awaiting
+/// agent, paused, …) otherwise. The dashboard also shows the status as the resource's <c>Platform status</c> property.
 /// </summary>
 internal sealed class WorkspaceOnPlatformHealthCheck(
     IResource resource,
@@ -25,9 +26,12 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
     {
         string status;
         string? sampleError;
+        string? routedTo;
+        string agentUrl;
         try
         {
-            (status, sampleError) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            (status, sampleError, routedTo) = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            agentUrl = (await workspace.AgentUrl.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? "").TrimEnd('/');
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException)
         {
@@ -35,6 +39,13 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
         }
 
         await PublishAsync(status).ConfigureAwait(false);
+        if (status is "online" or "degraded" && routedTo is not null && !string.Equals(routedTo.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase))
+        {
+            return HealthCheckResult.Unhealthy(routedTo.Length == 0
+                ? $"{status} on the platform, but without a URL to route to until the agent registers again"
+                : $"{status} on the platform at {routedTo}, an earlier run's URL, until the agent registers at {agentUrl}");
+        }
+
         return status switch
         {
             "online" => HealthCheckResult.Healthy("online on the platform"),
@@ -44,7 +55,7 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
     }
 
     /// <summary>The workspace's row in the admin list (the only read that carries the sample error).</summary>
-    private async Task<(string Status, string? SampleError)> ReadAsync(CancellationToken cancellationToken)
+    private async Task<(string Status, string? SampleError, string? Url)> ReadAsync(CancellationToken cancellationToken)
     {
         var platform = workspace.Platform;
         var url = platform.ExistingUrl?.AbsoluteUri ?? await platform.HttpEndpoint.GetValueAsync(cancellationToken).ConfigureAwait(false)
@@ -60,11 +71,12 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
             if (row.TryGetProperty("id", out var id) && id.GetString() == workspace.WorkspaceId)
             {
                 return (row.TryGetProperty("status", out var status) ? status.GetString() ?? "unknown" : "unknown",
-                    row.TryGetProperty("last_sample_error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null);
+                    row.TryGetProperty("last_sample_error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : null,
+                    row.TryGetProperty("url", out var routed) ? routed.GetString() ?? "" : null);
             }
         }
 
-        return ("not on the platform", null);
+        return ("not on the platform", null, null);
     }
 
     private async Task PublishAsync(string status)
