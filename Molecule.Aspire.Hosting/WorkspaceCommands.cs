@@ -9,9 +9,9 @@ namespace Aspire.Hosting;
 /// <summary>
 /// The dashboard's commands on a workspace, carried out by the platform as an admin would: fail its heartbeats (the
 /// emulator's fault for this workspace alone), clear that fault, and pause, resume or restart it on the platform.
-/// A resume or restart also restarts the resource once the platform has accepted it: the platform re-provisions the
-/// workspace and clears its URL (contract: A2A answers 503 <c>workspace has no URL</c> until the agent registers
-/// again), and a restarted agent registers at once, as a re-provisioned container does.
+/// A pause, resume or restart clears the URL the platform routes to (contract: A2A answers 503 <c>workspace has no
+/// URL</c> until the agent registers again); a workspace on <c>Molecule.Platform.Client</c> registers again once it
+/// sees itself resumed, and the resource's health says when the platform cannot route to it.
 /// </summary>
 internal static class WorkspaceCommands
 {
@@ -21,26 +21,26 @@ internal static class WorkspaceCommands
         where T : IResource
     {
         builder.ApplicationBuilder.Services.AddHttpClient(HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
-        Command(builder, workspace, "molecule-fail-heartbeats", "Fail its heartbeats", "HeartBroken", emulatorOnly: true, reprovisions: false,
+        Command(builder, workspace, "molecule-fail-heartbeats", "Fail its heartbeats", "HeartBroken", emulatorOnly: true,
             "Its heartbeats answer 503 on the emulator until the fault is cleared: watch it back off, go offline and recover.",
             w => (HttpMethod.Post, "_emulator/faults", new JsonObject
             {
                 ["id"] = FaultId(w), ["method"] = "POST", ["path"] = "/registry/heartbeat", ["workspace_id"] = w.WorkspaceId, ["kind"] = "status", ["status"] = 503,
             }));
-        Command(builder, workspace, "molecule-clear-heartbeat-fault", "Let its heartbeats through", "Heart", emulatorOnly: true, reprovisions: false,
+        Command(builder, workspace, "molecule-clear-heartbeat-fault", "Let its heartbeats through", "Heart", emulatorOnly: true,
             "Removes the heartbeat fault of this workspace.", w => (HttpMethod.Delete, $"_emulator/faults/{FaultId(w)}", null));
-        Command(builder, workspace, "molecule-pause", "Pause on the platform", "Pause", emulatorOnly: false, reprovisions: false,
+        Command(builder, workspace, "molecule-pause", "Pause on the platform", "Pause", emulatorOnly: false,
             "The platform pauses the workspace: it stops routing work to it.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/pause", null));
-        Command(builder, workspace, "molecule-resume", "Resume on the platform", "Play", emulatorOnly: false, reprovisions: true,
-            "The platform resumes the workspace, and the resource restarts to register with it again.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/resume", null));
-        Command(builder, workspace, "molecule-restart", "Restart on the platform", "ArrowClockwise", emulatorOnly: false, reprovisions: true,
-            "The platform restarts the workspace, and the resource restarts to register with it again.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/restart", null));
+        Command(builder, workspace, "molecule-resume", "Resume on the platform", "Play", emulatorOnly: false,
+            "The platform resumes the workspace; the agent registers again once it sees the resume.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/resume", null));
+        Command(builder, workspace, "molecule-restart", "Restart on the platform", "ArrowClockwise", emulatorOnly: false,
+            "The platform restarts the workspace and clears its URL until the agent registers again (restart the resource to make it register at once).", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/restart", null));
     }
 
     private static string FaultId(MoleculeWorkspaceAnnotation workspace) => $"dashboard-heartbeats-{workspace.WorkspaceId}";
 
     private static void Command<T>(IResourceBuilder<T> builder, MoleculeWorkspaceAnnotation workspace, string name, string displayName, string icon, bool emulatorOnly,
-        bool reprovisions, string description, Func<MoleculeWorkspaceAnnotation, (HttpMethod Method, string Path, JsonObject? Body)> request)
+        string description, Func<MoleculeWorkspaceAnnotation, (HttpMethod Method, string Path, JsonObject? Body)> request)
         where T : IResource
     {
         builder.WithCommand(name, displayName, async context =>
@@ -63,21 +63,7 @@ internal static class WorkspaceCommands
             using var response = await context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName)
                 .SendAsync(message, context.CancellationToken).ConfigureAwait(false);
             var answer = await response.Content.ReadAsStringAsync(context.CancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return CommandResults.Failure($"The platform answered {(int)response.StatusCode}: {answer}");
-            }
-
-            if (!reprovisions)
-            {
-                return CommandResults.Success();
-            }
-
-            var restarted = await context.Services.GetRequiredService<ResourceCommandService>()
-                .ExecuteCommandAsync(builder.Resource, KnownResourceCommands.RestartCommand, context.CancellationToken).ConfigureAwait(false);
-            return restarted.Success
-                ? CommandResults.Success()
-                : CommandResults.Failure($"The platform accepted it, but the resource did not restart to register again: {restarted.Message}");
+            return response.IsSuccessStatusCode ? CommandResults.Success() : CommandResults.Failure($"The platform answered {(int)response.StatusCode}: {answer}");
         }, new CommandOptions { Description = description, IconName = icon, IsHighlighted = false });
     }
 }

@@ -197,7 +197,12 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
             Assert.True(resumed.Success, resumed.Message);
         }
 
+        // Healthy again only at this run's URL: the resume restarted the resource, which registered again, so the
+        // platform routes to it (the pause had cleared the URL).
         await notifications.WaitForResourceAsync(name, e => PlatformStatus(e.Snapshot) == "online" && e.Snapshot.HealthStatus == HealthStatus.Healthy, cts.Token);
+        using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
+        var answer = await platform.SendMessageAsync(name, "back after the resume").WaitAsync(Wait);
+        Assert.Equal("Echo: back after the resume", MoleculeEmulatorClient.TextOf(answer));
     }
 
     [Fact]
