@@ -50,6 +50,14 @@ public sealed partial class HeartbeatLoop
 
     private async Task HeartbeatAsync(bool regular, CancellationToken stoppingToken)
     {
+        // The state is read before the beat, not after it: a resume or restart leaves the row `provisioning` (and
+        // without a URL) only until the next heartbeat, which moves it online, so after our own beat it would never
+        // be seen. Deletion is noticed at the same cadence either way.
+        if (regular && Tokens.Current is not null && !await PollStateAsync(stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         _outOfBandPending = false;
         var response = await Client.HeartbeatAsync(CreatePayload(), stoppingToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
@@ -70,11 +78,6 @@ public sealed partial class HeartbeatLoop
                         ? PlatformLinkState.Connected
                         : _status.State;
                     _status = _status with { State = state, Reason = state == PlatformLinkState.Connected ? "heartbeating" : _status.Reason, LastHeartbeatAt = now };
-                }
-
-                if (Tokens.Current is not null && regular)
-                {
-                    await PollStateAsync(stoppingToken).ConfigureAwait(false);
                 }
 
                 RaiseHeartbeatSucceeded();
@@ -124,13 +127,15 @@ public sealed partial class HeartbeatLoop
         }
     }
 
-    private async Task PollStateAsync(CancellationToken stoppingToken)
+    /// <summary>Polls <c>/state</c>; false when the beat should wait (the loop re-registers, or the workspace is gone).</summary>
+    private async Task<bool> PollStateAsync(CancellationToken stoppingToken)
     {
         var state = await Client.GetStateAsync(stoppingToken).ConfigureAwait(false);
         switch (state.Status)
         {
             case HttpStatusCode.OK:
                 var paused = state.TryGetBoolean("paused") ?? false;
+                var status = state.TryGetString("status");
                 bool resumed;
                 lock (_gate)
                 {
@@ -138,19 +143,26 @@ public sealed partial class HeartbeatLoop
                     _status = _status with { Paused = paused };
                 }
 
-                // A pause clears the URL the platform routes to, and only a registration sets it again (heartbeats
-                // never do), so a resumed workspace would stay online but unreachable: register again at once.
-                if (resumed && _options.Registration is not null && !_needsRegistration)
+                // A pause, resume or restart clears the URL the platform routes to, and only a registration sets it
+                // again (heartbeats never do), so the workspace would come back online but unreachable: a resumed
+                // (`provisioning`, or no longer paused) workspace registers again at once.
+                // At most once an interval, so a platform that keeps saying `provisioning` cannot spin the loop.
+                var now = _time.GetUtcNow();
+                if ((resumed || status == "provisioning") && _options.Registration is not null && now - _lastStateReregistration >= _options.Interval)
                 {
-                    LogResumedReregistering(_logger);
+                    LogReprovisionedReregistering(_logger, resumed ? "resumed" : status!);
+                    _lastStateReregistration = now;
                     _needsRegistration = true;
-                    _registerDue = _time.GetUtcNow();
+                    _registerDue = now;
+                    return false;
                 }
 
-                break;
+                return true;
             case HttpStatusCode.Unauthorized or HttpStatusCode.NotFound:
                 await RecoverAsync(state, "/state", stoppingToken).ConfigureAwait(false);
-                break;
+                return false;
+            default:
+                return true;   // an unanswered poll never holds back the heartbeat
         }
     }
 }

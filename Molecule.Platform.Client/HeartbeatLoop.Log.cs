@@ -38,8 +38,8 @@ public sealed partial class HeartbeatLoop
     [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Workspace {WorkspaceId} was deleted on the platform ({Reason}); shutting down")]
     private static partial void LogDeleted(ILogger logger, string workspaceId, string reason);
 
-    [LoggerMessage(EventId = 122, Level = LogLevel.Information, Message = "The platform resumed this workspace; registering again so it routes to the agent's URL")]
-    private static partial void LogResumedReregistering(ILogger logger);
+    [LoggerMessage(EventId = 122, Level = LogLevel.Information, Message = "The platform reports this workspace {State}; registering again so it routes to the agent's URL")]
+    private static partial void LogReprovisionedReregistering(ILogger logger, string state);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Agent card change sent to the platform")]
     private static partial void LogCardUpdated(ILogger logger);

@@ -6,7 +6,8 @@ namespace Molecule.Platform.Client;
 
 /// <summary>
 /// Keeps a workspace known to the Molecule control plane: registers it (when <see cref="HeartbeatLoopOptions.Registration"/>
-/// is set), heartbeats every interval with real values, polls <c>/workspaces/{id}/state</c> to notice deletion, and
+/// is set), heartbeats every interval with real values, polls <c>/workspaces/{id}/state</c> before each beat to notice
+/// deletion, a pause, and a resume or restart (which clear the URL the platform routes to: it registers again), and
 /// recovers from the platform losing its state (re-reads the token file, re-registers once, tells deletion apart).
 /// Retries follow the contract: capped exponential backoff with jitter, <c>Retry-After</c> honoured, never a tight loop.
 /// </summary>
@@ -50,6 +51,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
     private DateTimeOffset _registerDue;
     private DateTimeOffset _heartbeatDue;
     private DateTimeOffset _lastBeatAttempt = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastStateReregistration = DateTimeOffset.MinValue;
     private int _registerAttempts;
     private int _heartbeatFailures;
     private string? _lastSentCard;

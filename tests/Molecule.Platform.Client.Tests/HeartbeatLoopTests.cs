@@ -92,15 +92,26 @@ public sealed class HeartbeatLoopTests : IDisposable
         loop.ReportWedged("stuck on the model call, key sk-abcdefghijklmnopqrstuvwxyz012345");
 
         loop.Start();
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);   // the state is read before each beat
         var wedged = await NextAsync();
         Assert.Matches("""^\{"workspace_id":"[0-9a-f-]{36}","error_rate":0,"sample_error":"stuck on the model call, key \[REDACTED:API_KEY\]","active_tasks":0,"current_task":"","uptime_seconds":0,"runtime_state":"wedged","runtime_metadata":\{"capabilities":\{"heartbeat":true,"session":false\},"idle_timeout_seconds":120\}\}$""", wedged.Body);
-        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
-        // The beat is announced once the state poll's answer is in, which is after the stub saw the poll.
+        // The beat is announced once its answer is in, which is after the stub saw it.
         await firstAnnounced.Task.DefaultTimeout();
         Assert.Equal(1, Volatile.Read(ref announced));
 
-        loop.ClearWedged();   // an extra beat at once, without the state
-        var recovered = await AdvanceUntilRequestAsync(loop);
+        // An extra beat as soon as the out-of-band spacing allows (one second after the last), without the state.
+        var lastBeat = _time.GetUtcNow();
+        loop.ClearWedged();
+        using (var bound = new CancellationTokenSource(TestTimeouts.Short))
+        {
+            while (loop.Status.NextContactAt != lastBeat + TimeSpan.FromSeconds(1))
+            {
+                await Task.Delay(1, bound.Token);
+            }
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var recovered = await NextAsync();
         Assert.Equal("/registry/heartbeat", recovered.Path);
         Assert.DoesNotContain("runtime_state", recovered.Body, StringComparison.Ordinal);
         Assert.Contains("\"sample_error\":\"\"", recovered.Body, StringComparison.Ordinal);
@@ -108,39 +119,80 @@ public sealed class HeartbeatLoopTests : IDisposable
     }
 
     [Fact]
-    public async Task A_workspace_the_platform_resumes_registers_again_so_the_platform_has_its_url_back()
+    public async Task A_workspace_the_platform_resumes_or_restarts_registers_again_so_the_platform_has_its_url_back()
     {
-        var paused = true;
+        var status = "online";
         _platform.Respond = r => r.Path switch
         {
-            "/registry/register" => StubPlatform.Json(200, $$"""{"status":"registered","auth_token":"{{Token}}"}"""),
-            $"/workspaces/{WorkspaceId}/state" => StubPlatform.Json(200, $$"""{"workspace_id":"{{WorkspaceId}}","status":"{{(Volatile.Read(ref paused) ? "paused" : "online")}}","paused":{{(Volatile.Read(ref paused) ? "true" : "false")}},"deleted":false}"""),
+            "/registry/register" => Registered(),
+            $"/workspaces/{WorkspaceId}/state" => StubPlatform.Json(200, $$"""{"workspace_id":"{{WorkspaceId}}","status":"{{Volatile.Read(ref status)}}","paused":{{(Volatile.Read(ref status) == "paused" ? "true" : "false")}},"deleted":false}"""),
             _ => StubPlatform.Json(200, """{"status":"ok"}"""),
         };
         await using var loop = CreateLoop();
         loop.Start();
         Assert.Equal("/registry/register", (await NextAsync()).Path);
-        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
         Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
+        await IdleUntilAsync(loop);
+
+        // Paused: nothing but the poll and the beat.
+        Volatile.Write(ref status, "paused");
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await AdvanceUntilRequestAsync(loop)).Path);
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
         await IdleUntilAsync(loop);
         Assert.True(loop.Status.Paused);
 
-        // Still paused at the next beat: nothing but the beat and the poll.
-        Assert.Equal("/registry/heartbeat", (await AdvanceUntilRequestAsync(loop)).Path);
-        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
-        await IdleUntilAsync(loop);
-
-        // Resumed: the pause cleared the platform's URL for it, so the next poll is followed by a registration at once.
-        Volatile.Write(ref paused, false);
-        Assert.Equal("/registry/heartbeat", (await AdvanceUntilRequestAsync(loop)).Path);
-        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        // Resumed: the platform cleared its URL and says `provisioning` until the next heartbeat would move it online,
+        // so the poll before that beat sees it and the workspace registers again instead.
+        Volatile.Write(ref status, "provisioning");
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await AdvanceUntilRequestAsync(loop)).Path);
         var again = await NextAsync();
         Assert.Equal("/registry/register", again.Path);
         Assert.Contains("\"url\":\"http://agent.test:8000\"", again.Body, StringComparison.Ordinal);
         Assert.Equal($"Bearer {Token}", again.Authorization);
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await NextAsync()).Path);
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
         await IdleUntilAsync(loop);
         Assert.False(loop.Status.Paused);
         Assert.True(loop.Status.IsHealthy);
+
+        // A restart a while later (never paused): the same.
+        Volatile.Write(ref status, "provisioning");
+        Assert.Equal($"/workspaces/{WorkspaceId}/state", (await AdvanceUntilRequestAsync(loop)).Path);
+        Assert.Equal("/registry/register", (await NextAsync()).Path);
+
+        HttpResponseMessage Registered()
+        {
+            Volatile.Write(ref status, "online");   // a registration sets the URL and `online` from any state
+            return StubPlatform.Json(200, $$"""{"status":"registered","auth_token":"{{Token}}"}""");
+        }
+    }
+
+    [Fact]
+    public async Task A_platform_that_keeps_saying_provisioning_gets_at_most_one_registration_an_interval()
+    {
+        _platform.Respond = r => r.Path switch
+        {
+            "/registry/register" => StubPlatform.Json(200, $$"""{"status":"registered","auth_token":"{{Token}}"}"""),
+            $"/workspaces/{WorkspaceId}/state" => StubPlatform.Json(200, $$"""{"workspace_id":"{{WorkspaceId}}","status":"provisioning","paused":false,"deleted":false}"""),
+            _ => StubPlatform.Json(200, """{"status":"ok"}"""),
+        };
+        await using var loop = CreateLoop();
+        var start = _time.GetUtcNow();
+        loop.Start();
+
+        var paths = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            paths.Add((await NextAsync()).Path);
+        }
+
+        // The second poll still says provisioning, so soon after the first: the loop beats instead of registering again,
+        // then waits out the interval.
+        var state = $"/workspaces/{WorkspaceId}/state";
+        Assert.Equal(["/registry/register", state, "/registry/register", state, "/registry/heartbeat"], paths);
+        Assert.Equal(start + TimeSpan.FromSeconds(30), await IdleUntilAsync(loop));
+        Assert.False(_platform.Requests.Reader.TryRead(out _));
     }
 
     [Fact]
@@ -155,6 +207,7 @@ public sealed class HeartbeatLoopTests : IDisposable
 
         loop.Start();
         var register = await NextAsync();
+        var state = await NextAsync();
         var heartbeat = await NextAsync();
 
         Assert.Equal("/registry/register", register.Path);
@@ -174,8 +227,9 @@ public sealed class HeartbeatLoopTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, TokenStore.FileName)));
         }
 
-        var state = await NextAsync();
         Assert.Equal($"/workspaces/{WorkspaceId}/state", state.Path);
+        Assert.Equal($"Bearer {Token}", state.Authorization);
+        await IdleUntilAsync(loop);
         Assert.True(loop.Status.IsHealthy);
     }
 
