@@ -14,13 +14,14 @@ public sealed class TelemetryTests
     {
         var spans = new List<Activity>();
         var metrics = new List<Metric>();
+        var workspaceId = Guid.NewGuid().ToString();
         await using (var host = await WorkspaceHost.StartAsync(workspace =>
         {
             workspace.Services.AddOpenTelemetry()
                 .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource("Molecule.Workspace", "Molecule.Platform.Client").AddInMemoryExporter(spans))   // as the service defaults do
                 .WithMetrics(meters => meters.AddMeter("Molecule.Workspace", "Molecule.Platform.Client").AddInMemoryExporter(metrics));
             workspace.AddAgent(sp => new WorkAgent(TimeProvider.System));
-        }, new Dictionary<string, string?> { ["HEARTBEAT_INTERVAL_SECONDS"] = "1" }))
+        }, new Dictionary<string, string?> { ["HEARTBEAT_INTERVAL_SECONDS"] = "1", ["WORKSPACE_ID"] = workspaceId }))
         {
             var (status10, answer10) = await Rpc.CallAsync(host.Client, "SendMessage", new { message = Rpc.Message10("hello", contextId: "ctx-telemetry") }, "1.0").DefaultTimeout();
             var (status03, _) = await Rpc.CallAsync(host.Client, "message/send", new { message = Rpc.Message03("hello again") }).DefaultTimeout();
@@ -28,7 +29,10 @@ public sealed class TelemetryTests
             Assert.Equal(200, status03);
             var taskId = answer10.GetProperty("result").GetProperty("task").GetProperty("id").GetString();
 
-            await TestTimeouts.Eventually(() => Task.FromResult(Snapshot(spans).Any(s => s.DisplayName == "POST /registry/register")), TestTimeouts.Short, "a registration attempt");
+            // The platform client's spans come from one source for the whole process, so other tests' hosts show up
+            // here too: this host's are the ones with its workspace id.
+            bool Ours(Activity s) => s.DisplayName == "POST /registry/register" && s.GetTagItem("molecule.workspace.id") as string == workspaceId;
+            await TestTimeouts.Eventually(() => Task.FromResult(Snapshot(spans).Any(Ours)), TestTimeouts.Short, "a registration attempt");
             host.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
             var send = Assert.Single(Snapshot(spans), s => s.DisplayName == "SendMessage" && s.GetTagItem("a2a.context_id") as string == "ctx-telemetry");
@@ -39,7 +43,7 @@ public sealed class TelemetryTests
             Assert.Contains(Snapshot(spans), s => s.DisplayName == "message/send" && (string?)s.GetTagItem("rpc.method") == "message/send");
 
             // Nothing listens at the test's platform address: the call's span says so.
-            var register = Snapshot(spans).First(s => s.DisplayName == "POST /registry/register");
+            var register = Snapshot(spans).First(Ours);
             Assert.Equal("Molecule.Platform.Client", register.Source.Name);
             Assert.Equal(ActivityStatusCode.Error, register.Status);
         }
