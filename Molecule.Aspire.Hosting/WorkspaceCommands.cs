@@ -10,8 +10,8 @@ namespace Aspire.Hosting;
 /// The dashboard's commands on a workspace, carried out by the platform as an admin would: fail its heartbeats (the
 /// emulator's fault for this workspace alone), clear that fault, and pause, resume or restart it on the platform.
 /// A pause, resume or restart clears the URL the platform routes to (contract: A2A answers 503 <c>workspace has no
-/// URL</c> until the agent registers again); a workspace on <c>Molecule.Platform.Client</c> registers again once it
-/// sees itself resumed, and the resource's health says when the platform cannot route to it.
+/// URL</c> until the agent registers again); a workspace on <c>Molecule.Platform.Client</c> sees the resume or restart
+/// at its next beat and registers again, and until then the resource's health says the platform cannot route to it.
 /// </summary>
 internal static class WorkspaceCommands
 {
@@ -32,9 +32,9 @@ internal static class WorkspaceCommands
         Command(builder, workspace, "molecule-pause", "Pause on the platform", "Pause", emulatorOnly: false,
             "The platform pauses the workspace: it stops routing work to it.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/pause", null));
         Command(builder, workspace, "molecule-resume", "Resume on the platform", "Play", emulatorOnly: false,
-            "The platform resumes the workspace; the agent registers again once it sees the resume.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/resume", null));
+            "The platform resumes the workspace; the agent registers again at its next heartbeat.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/resume", null));
         Command(builder, workspace, "molecule-restart", "Restart on the platform", "ArrowClockwise", emulatorOnly: false,
-            "The platform restarts the workspace and clears its URL until the agent registers again (restart the resource to make it register at once).", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/restart", null));
+            "The platform restarts the workspace; the agent registers again at its next heartbeat.", w => (HttpMethod.Post, $"workspaces/{w.WorkspaceId}/restart", null));
     }
 
     private static string FaultId(MoleculeWorkspaceAnnotation workspace) => $"dashboard-heartbeats-{workspace.WorkspaceId}";

@@ -203,6 +203,13 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         using var platform = fixture.App.CreateMoleculeEmulatorClient(ResourceNames.Platform);
         var answer = await platform.SendMessageAsync(name, "back after the resume").WaitAsync(Wait);
         Assert.Equal("Echo: back after the resume", MoleculeEmulatorClient.TextOf(answer));
+
+        // A restart on the platform clears the URL too; the agent sees `provisioning` at its next beat and registers again.
+        var restarted = await fixture.App.ResourceCommands.ExecuteCommandAsync(name, "molecule-restart").WaitAsync(Wait);
+        Assert.True(restarted.Success, restarted.Message);
+        await fixture.App.WaitForMoleculeWorkspaceOnlineAsync(name, Wait);
+        answer = await platform.SendMessageAsync(name, "back after the restart").WaitAsync(Wait);
+        Assert.Equal("Echo: back after the restart", MoleculeEmulatorClient.TextOf(answer));
     }
 
     [Fact]
