@@ -145,18 +145,20 @@ public sealed partial class HeartbeatLoop
 
                 // A pause, resume or restart clears the URL the platform routes to, and only a registration sets it
                 // again (heartbeats never do), so the workspace would come back online but unreachable: a resumed
-                // (`provisioning`, or no longer paused) workspace registers again at once.
-                // At most once an interval, so a platform that keeps saying `provisioning` cannot spin the loop.
-                var now = _time.GetUtcNow();
-                if ((resumed || status == "provisioning") && _options.Registration is not null && now - _lastStateReregistration >= _options.Interval)
+                // (`provisioning`, or no longer paused) workspace registers again at once. Not twice in a row: when
+                // the poll right after such a registration still says `provisioning`, the beat goes out instead, so
+                // a platform that keeps saying it gets one registration an interval, not a spinning loop.
+                var reprovisioned = (resumed || status == "provisioning") && _options.Registration is not null;
+                if (reprovisioned && !_registeredForState)
                 {
                     LogReprovisionedReregistering(_logger, resumed ? "resumed" : status!);
-                    _lastStateReregistration = now;
+                    _registeredForState = true;
                     _needsRegistration = true;
-                    _registerDue = now;
+                    _registerDue = _time.GetUtcNow();
                     return false;
                 }
 
+                _registeredForState = false;
                 return true;
             case HttpStatusCode.Unauthorized or HttpStatusCode.NotFound:
                 await RecoverAsync(state, "/state", stoppingToken).ConfigureAwait(false);

@@ -51,7 +51,7 @@ public sealed partial class HeartbeatLoop : IAsyncDisposable
     private DateTimeOffset _registerDue;
     private DateTimeOffset _heartbeatDue;
     private DateTimeOffset _lastBeatAttempt = DateTimeOffset.MinValue;
-    private DateTimeOffset _lastStateReregistration = DateTimeOffset.MinValue;
+    private bool _registeredForState;
     private int _registerAttempts;
     private int _heartbeatFailures;
     private string? _lastSentCard;

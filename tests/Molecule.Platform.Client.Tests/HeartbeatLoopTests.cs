@@ -169,7 +169,7 @@ public sealed class HeartbeatLoopTests : IDisposable
     }
 
     [Fact]
-    public async Task A_platform_that_keeps_saying_provisioning_gets_at_most_one_registration_an_interval()
+    public async Task A_platform_that_keeps_saying_provisioning_gets_one_registration_an_interval_not_a_spinning_loop()
     {
         _platform.Respond = r => r.Path switch
         {
@@ -187,12 +187,16 @@ public sealed class HeartbeatLoopTests : IDisposable
             paths.Add((await NextAsync()).Path);
         }
 
-        // The second poll still says provisioning, so soon after the first: the loop beats instead of registering again,
-        // then waits out the interval.
+        // The poll right after that registration still says provisioning: the loop beats instead of registering again,
+        // then waits out the interval; the next interval's poll registers once more.
         var state = $"/workspaces/{WorkspaceId}/state";
         Assert.Equal(["/registry/register", state, "/registry/register", state, "/registry/heartbeat"], paths);
         Assert.Equal(start + TimeSpan.FromSeconds(30), await IdleUntilAsync(loop));
         Assert.False(_platform.Requests.Reader.TryRead(out _));
+        Assert.Equal(state, (await AdvanceUntilRequestAsync(loop)).Path);
+        Assert.Equal("/registry/register", (await NextAsync()).Path);
+        Assert.Equal(state, (await NextAsync()).Path);
+        Assert.Equal("/registry/heartbeat", (await NextAsync()).Path);
     }
 
     [Fact]
