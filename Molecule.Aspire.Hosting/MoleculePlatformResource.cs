@@ -58,4 +58,17 @@ public sealed class MoleculeWorkspaceAnnotation : IResourceAnnotation
     /// another URL is from an earlier run (the platform's state outlives the AppHost), not from this one.
     /// </summary>
     public ReferenceExpression AgentUrl { get; internal set; } = ReferenceExpression.Create($"");
+
+    /// <summary>
+    /// Whether the platform routes to this run's agent: <paramref name="routedUrl"/> is the <c>url</c> of the workspace's
+    /// platform row (null when the row carries none, which cannot be judged; empty when a pause, resume or restart
+    /// cleared it), <paramref name="agentUrl"/> the resolved <see cref="AgentUrl"/>. A trailing slash and case do not count.
+    /// </summary>
+    /// <param name="routedUrl">The row's <c>url</c>, or null when the row has no such field.</param>
+    /// <param name="agentUrl">This run's <see cref="AgentUrl"/>, resolved.</param>
+    public static bool RoutesToAgentUrl(string? routedUrl, string agentUrl)
+    {
+        ArgumentNullException.ThrowIfNull(agentUrl);
+        return routedUrl is null || string.Equals(routedUrl.TrimEnd('/'), agentUrl.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -31,7 +31,7 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
         try
         {
             (status, sampleError, routedTo) = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            agentUrl = (await workspace.AgentUrl.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? "").TrimEnd('/');
+            agentUrl = await workspace.AgentUrl.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? "";
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException)
         {
@@ -39,9 +39,9 @@ internal sealed class WorkspaceOnPlatformHealthCheck(
         }
 
         await PublishAsync(status).ConfigureAwait(false);
-        if (status is "online" or "degraded" && routedTo is not null && !string.Equals(routedTo.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase))
+        if (status is "online" or "degraded" && !MoleculeWorkspaceAnnotation.RoutesToAgentUrl(routedTo, agentUrl))
         {
-            return HealthCheckResult.Unhealthy(routedTo.Length == 0
+            return HealthCheckResult.Unhealthy(routedTo!.Length == 0
                 ? $"{status} on the platform, but without a URL to route to until the agent registers again"
                 : $"{status} on the platform at {routedTo}, an earlier run's URL, until the agent registers at {agentUrl}");
         }

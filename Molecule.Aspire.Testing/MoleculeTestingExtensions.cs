@@ -33,14 +33,15 @@ public static class MoleculeTestingExtensions
         var last = "(no answer yet)";
         try
         {
-            var agentUrl = (await workspace.AgentUrl.GetValueAsync(linked.Token).ConfigureAwait(false) ?? "").TrimEnd('/');
+            var agentUrl = await workspace.AgentUrl.GetValueAsync(linked.Token).ConfigureAwait(false) ?? "";
             while (true)
             {
                 try
                 {
                     var row = await client.GetWorkspaceAsync(workspace.WorkspaceId, linked.Token).ConfigureAwait(false);
                     last = row.GetRawText();
-                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" && !IsNotAtThisRunsUrl(row, agentUrl))
+                    if (row.TryGetProperty("status", out var status) && status.GetString() == "online" &&
+                        MoleculeWorkspaceAnnotation.RoutesToAgentUrl(row.TryGetProperty("url", out var url) ? url.GetString() ?? "" : null, agentUrl))
                     {
                         return row;
                     }
@@ -91,14 +92,6 @@ public static class MoleculeTestingExtensions
 
         return new MoleculeEmulatorClient(http, platform.AdminToken, workspaces);
     }
-
-    /// <summary>
-    /// A row the platform cannot route this run's calls to: a URL from an earlier run (the platform restores it online
-    /// until its TTL), or none at all (a pause, resume or restart cleared it, and the agent has not registered again).
-    /// </summary>
-    private static bool IsNotAtThisRunsUrl(JsonElement row, string agentUrl) =>
-        row.TryGetProperty("url", out var url) &&
-        !string.Equals(url.GetString()?.TrimEnd('/'), agentUrl, StringComparison.OrdinalIgnoreCase);
 
     private static (IResource Resource, MoleculeWorkspaceAnnotation Workspace) FindWorkspace(DistributedApplication app, string resourceName)
     {
