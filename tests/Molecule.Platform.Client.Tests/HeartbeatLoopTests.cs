@@ -30,15 +30,16 @@ public sealed class HeartbeatLoopTests : IDisposable
     private async Task<RecordedRequest> NextAsync() => await _platform.Requests.Reader.ReadAsync().AsTask().DefaultTimeout();
 
     /// <summary>
-    /// Waits until <paramref name="loop"/> has armed its next timer and returns when it is due. Time only moves
-    /// once the loop is really waiting, so no advance can fall between a response and the schedule it sets.
+    /// Waits until <paramref name="loop"/> has armed its next timer (the one due at <paramref name="at"/>, when given)
+    /// and returns when it is due. Time only moves once the loop is really waiting, so no advance can fall between a
+    /// response and the schedule it sets.
     /// </summary>
-    private async Task<DateTimeOffset> IdleUntilAsync(HeartbeatLoop loop)
+    private async Task<DateTimeOffset> IdleUntilAsync(HeartbeatLoop loop, DateTimeOffset? at = null)
     {
         using var timeout = new CancellationTokenSource(TestTimeouts.Short);
         while (true)
         {
-            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow())
+            if (loop.Status.NextContactAt is { } next && next > _time.GetUtcNow() && (at is null || next == at))
             {
                 return next;
             }
@@ -102,14 +103,7 @@ public sealed class HeartbeatLoopTests : IDisposable
         // An extra beat as soon as the out-of-band spacing allows (one second after the last), without the state.
         var lastBeat = _time.GetUtcNow();
         loop.ClearWedged();
-        using (var bound = new CancellationTokenSource(TestTimeouts.Short))
-        {
-            while (loop.Status.NextContactAt != lastBeat + TimeSpan.FromSeconds(1))
-            {
-                await Task.Delay(1, bound.Token);
-            }
-        }
-
+        await IdleUntilAsync(loop, at: lastBeat + TimeSpan.FromSeconds(1));
         _time.Advance(TimeSpan.FromSeconds(1));
         var recovered = await NextAsync();
         Assert.Equal("/registry/heartbeat", recovered.Path);
