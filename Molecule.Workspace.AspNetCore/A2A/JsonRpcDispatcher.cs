@@ -15,6 +15,14 @@ namespace Molecule.Workspace.A2A;
 /// </summary>
 internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<AgentOptions> options, IAgentActivitySink sink, ILogger<JsonRpcDispatcher> logger)
 {
+    /// <summary>
+    /// How deep a request may nest. Answers embed what a request carries a few levels deeper than the request did
+    /// (ListTasks: a data part's value sits three levels deeper in <c>result.tasks[].history[].parts[]</c>), and clients
+    /// commonly read with a limit of 64 (System.Text.Json's default), so a request stops well short of that: no answer
+    /// about a stored message is then too deep for its caller to read.
+    /// </summary>
+    internal const int MaxRequestDepth = 48;
+
     private readonly int _maxBodyBytes = options.Value.MaxRequestBodyBytes;
 
     public async Task HandleAsync(HttpContext context)
@@ -73,7 +81,7 @@ internal sealed partial class JsonRpcDispatcher(A2AMethods methods, IOptions<Age
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });   // reads the pooled array in place
+            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxRequestDepth });   // reads the pooled array in place
         }
         catch (JsonException ex)
         {

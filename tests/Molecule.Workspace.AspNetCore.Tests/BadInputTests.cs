@@ -52,4 +52,27 @@ public sealed class BadInputTests
         Assert.Equal("Parse error: the request body at byte 35 is not valid UTF-8", answer.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(7, answer.GetProperty("id").GetInt32());
     }
+
+    [Fact]
+    public async Task A_request_stops_short_of_the_depth_that_would_make_the_answers_about_it_unreadable()
+    {
+        await using var host = await WorkspaceHost.StartAsync(w => w.AddAgent<WorkAgent>());
+        // root, params, message, parts, part: a data part's value is the sixth level of a SendMessage request.
+        static string Send(int dataDepth) =>
+            """{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m-deep","role":"ROLE_USER","parts":[{"text":"deep"},{"data":"""
+            + string.Concat(Enumerable.Repeat("""{"a":""", dataDepth - 1)) + "{}" + new string('}', dataDepth - 1) + "}]}}}";
+
+        var (_, deepest) = await Rpc.PostAsync(host.Client, Send(48 - 5), "1.0");
+        var (_, tooDeep) = await Rpc.PostAsync(host.Client, Send(48 - 5 + 1), "1.0");
+
+        // Every answer that carries the stored message reads at System.Text.Json's default depth (64) — Rpc parses with it.
+        var id = deepest.GetProperty("result").GetProperty("task").GetProperty("id").GetString();
+        var (_, task) = await Rpc.CallAsync(host.Client, "GetTask", new { id }, "1.0");
+        Assert.Equal(id, task.GetProperty("result").GetProperty("id").GetString());
+        var (_, list) = await Rpc.CallAsync(host.Client, "ListTasks", new { historyLength = 10 }, "1.0");
+        Assert.Contains(list.GetProperty("result").GetProperty("tasks").EnumerateArray(), t => t.GetProperty("id").GetString() == id);
+        var error = tooDeep.GetProperty("error");
+        Assert.Equal(-32700, error.GetProperty("code").GetInt32());
+        Assert.Contains("depth of 48", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }
