@@ -28,6 +28,14 @@ public static class Extensions
     /// <summary>Prefix of every ActivitySource and Meter the project owns.</summary>
     public const string TelemetryPrefix = "Molecule.";
 
+    /// <summary>
+    /// Kestrel's memory pool meter (.NET 10), which the ASP.NET Core instrumentation subscribes to and these defaults
+    /// do not collect: it counts every buffer the server rents and returns, several measurements per request, and was
+    /// a tenth of the CPU of a call through the emulator's A2A proxy (<c>bench/README.md</c>) for a pool size no
+    /// dashboard of ours shows.
+    /// </summary>
+    public const string KestrelMemoryPoolMeter = "Microsoft.AspNetCore.MemoryPool";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -57,7 +65,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + "*"))
+                .AddMeter(TelemetryPrefix + "*")
+                .AddView(instrument => instrument.Meter.Name == KestrelMemoryPoolMeter ? MetricStreamConfiguration.Drop : null))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + "*")

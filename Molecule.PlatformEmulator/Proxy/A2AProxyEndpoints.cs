@@ -76,16 +76,17 @@ public static class A2AProxyEndpoints
         var capture = new CaptureStream(context.Response.Body, CapturedResponseBytes);
         context.Response.Body = capture;
 
-        using var deadline = ceiling is { } c ? new CancellationTokenSource(c, time) : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        // The canvas's calls have no ceiling: they end with the caller, and cost no timer or linked token.
+        using var deadline = ceiling is { } c ? new CancellationTokenSource(c, time) : null;
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         var originalAborted = context.RequestAborted;
-        context.RequestAborted = linked.Token;
+        context.RequestAborted = linked?.Token ?? originalAborted;
         var transformer = new A2ATransformer(target.Destination, options.Quirks.BufferStreamingResponses);
         try
         {
             var error = await forwarder.SendAsync(context, target.Url, Invoker,
                 new ForwarderRequestConfig { ActivityTimeout = options.A2AIdleTimeout, AllowResponseBuffering = false }, transformer);
-            return (error, transformer, deadline.IsCancellationRequested, capture);
+            return (error, transformer, deadline?.IsCancellationRequested == true, capture);
         }
         finally
         {
