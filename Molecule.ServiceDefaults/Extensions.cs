@@ -30,8 +30,8 @@ public static class Extensions
 
     /// <summary>
     /// Kestrel's memory pool meter (.NET 10), which the ASP.NET Core instrumentation subscribes to and these defaults
-    /// do not collect: it counts every buffer the server rents and returns, several measurements per request, and was
-    /// a tenth of the CPU of a call through the emulator's A2A proxy (<c>bench/README.md</c>) for a pool size no
+    /// do not collect: it counts every buffer the server rents and returns, 4–6 tagged measurements per request, a
+    /// third of all a call through the emulator's A2A proxy records (<c>bench/README.md</c>), for a pool size no
     /// dashboard of ours shows.
     /// </summary>
     public const string KestrelMemoryPoolMeter = "Microsoft.AspNetCore.MemoryPool";
