@@ -98,18 +98,7 @@ public sealed class RecoveryTests(EmulatorProcess platform) : IClassFixture<Emul
         return line is null ? 0 : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 
-    private async Task<bool> HealthyAsync()
-    {
-        try
-        {
-            using var response = await Workspace.GetAsync("/health");
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
+    private async Task<bool> HealthyAsync() => await Workspace.StatusAsync("/health") == HttpStatusCode.OK;
 
     private async Task AddFaultAsync(string json)
     {

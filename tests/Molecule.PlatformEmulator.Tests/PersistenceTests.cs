@@ -79,18 +79,10 @@ public sealed class PersistenceTests : IDisposable
         });
         var running = new Running(process, $"http://127.0.0.1:{port}");
         using var client = Client(running);
-        await TestTimeouts.Eventually(async () =>
-        {
-            try
-            {
-                using var response = await client.GetAsync("/health");
-                return response.IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return process.HasExited ? throw new InvalidOperationException($"the emulator exited: {process.Errors}") : false;
-            }
-        }, TestTimeouts.Start, "emulator /health");
+        await TestTimeouts.Eventually(async () => await client.StatusAsync("/health") is { } status
+                ? (int)status is >= 200 and <= 299
+                : process.HasExited ? throw new InvalidOperationException($"the emulator exited: {process.Errors}") : false,
+            TestTimeouts.Start, "emulator /health");
         return running;
     }
 

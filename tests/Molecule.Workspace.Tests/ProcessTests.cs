@@ -87,7 +87,7 @@ public sealed class ProcessTests : IAsyncLifetime
             ["CONFIGS_DIR"] = _configs,
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        await WaitUntilAsync(async () => await client.StatusAsync("/.well-known/agent-card.json") == HttpStatusCode.OK);
 
         await using var probe = Start(new() { ["PORT"] = port }, HealthProbeCommand);
         await probe.WaitForExitAsync(TestTimeouts.Start);
@@ -114,7 +114,7 @@ public sealed class ProcessTests : IAsyncLifetime
             ["HEARTBEAT_INTERVAL_SECONDS"] = "1",
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        await WaitUntilAsync(async () => await client.StatusAsync("/.well-known/agent-card.json") == HttpStatusCode.OK);
         await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(_configs, ".auth_token"))));
 
         var send = """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"configuration":{"blocking":false},"message":{"messageId":"m","role":"user","parts":[{"kind":"text","text":"work 1m"}]}}}""";
@@ -164,7 +164,7 @@ public sealed class ProcessTests : IAsyncLifetime
             ["CONFIGS_DIR"] = _configs,
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await WaitUntilAsync(async () => (await TryGetAsync(client, "/.well-known/agent-card.json")) == HttpStatusCode.OK);
+        await WaitUntilAsync(async () => await client.StatusAsync("/.well-known/agent-card.json") == HttpStatusCode.OK);
         await Task.Delay(TimeSpan.FromSeconds(3));   // a few failed attempts: the backoff has grown to a few seconds
 
         var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -182,19 +182,6 @@ public sealed class ProcessTests : IAsyncLifetime
         // The schedule itself is pinned by the fake-time tests; here the real process must simply recover on its
         // own, without a restart, within one full backoff cap (60 s) plus slack.
         await registered.Task.WaitAsync(TimeSpan.FromSeconds(75));
-    }
-
-    private static async Task<HttpStatusCode?> TryGetAsync(HttpClient client, string path)
-    {
-        try
-        {
-            using var response = await client.GetAsync(path).DefaultTimeout();
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

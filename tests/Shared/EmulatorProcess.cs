@@ -37,18 +37,10 @@ public sealed class EmulatorProcess : IAsyncLifetime
 
         Client.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        await TestTimeouts.Eventually(async () =>
-        {
-            try
-            {
-                using var response = await Client.GetAsync("/health");
-                return response.StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return !_process.HasExited ? false : throw new InvalidOperationException($"the emulator exited {_process.ExitCode}: {Log}");
-            }
-        }, TestTimeouts.Start, "emulator /health");
+        await TestTimeouts.Eventually(async () => await Client.StatusAsync("/health") is { } status
+                ? status == HttpStatusCode.OK
+                : !_process.HasExited ? false : throw new InvalidOperationException($"the emulator exited {_process.ExitCode}: {Log}"),
+            TestTimeouts.Start, "emulator /health");
     }
 
     public async ValueTask DisposeAsync()

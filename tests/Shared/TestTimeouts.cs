@@ -26,6 +26,28 @@ public static class TestTimeouts
     }
 }
 
+/// <summary>One attempt of a readiness poll.</summary>
+public static class HttpProbe
+{
+    /// <summary>
+    /// The status <paramref name="path"/> answers with, or null while the server cannot answer yet: the connection
+    /// refused or reset, or the attempt past the client's timeout (a process still starting on a loaded machine).
+    /// The poll around it keeps the overall bound.
+    /// </summary>
+    public static async Task<System.Net.HttpStatusCode?> StatusAsync(this HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path).WaitAsync(TestTimeouts.Short);
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException)
+        {
+            return null;
+        }
+    }
+}
+
 /// <summary>A point a polling loop gives up at, on the monotonic clock (the wall clock can step).</summary>
 public readonly struct TestDeadline
 {

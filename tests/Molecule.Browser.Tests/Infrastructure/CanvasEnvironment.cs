@@ -164,15 +164,7 @@ public sealed class CanvasEnvironment : IAsyncDisposable
     private static async Task<bool> TryGetAsync(string url)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            using var response = await client.GetAsync(url);
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
+        return await client.StatusAsync(url) == HttpStatusCode.OK;
     }
 
     private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)

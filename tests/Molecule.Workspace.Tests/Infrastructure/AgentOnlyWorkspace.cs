@@ -29,16 +29,6 @@ public static class AgentOnlyWorkspace
         TestTimeouts.Eventually(async () => workspace.HasExited ? throw new InvalidOperationException(workspace.Output) : await CardAnswersAsync(client),
             TestTimeouts.Start, "the workspace serving its card");
 
-    private static async Task<bool> CardAnswersAsync(HttpClient client)
-    {
-        try
-        {
-            using var response = await client.GetAsync("/.well-known/agent-card.json").DefaultTimeout();
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
+    private static async Task<bool> CardAnswersAsync(HttpClient client) =>
+        await client.StatusAsync("/.well-known/agent-card.json") == HttpStatusCode.OK;
 }
