@@ -162,14 +162,18 @@ public sealed class AppHostTests(AppHostFixture fixture) : IClassFixture<AppHost
         var id = fixture.Settings.WorkspaceIdAt(index);
         await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
 
-        await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StopCommand).WaitAsync(Wait);
+        var stopped = await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StopCommand).WaitAsync(Wait);
+        Assert.True(stopped.Success, stopped.Message);
 
         var row = await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "offline", Wait);
         Assert.Equal("offline", row.GetProperty("status").GetString());
 
-        // Started again, it re-registers by itself and comes back online (and the other tests find it as before).
-        await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StartCommand).WaitAsync(Wait);
-        await fixture.WaitForWorkspaceAsync(id, w => w.GetProperty("status").GetString() == "online", Wait);
+        // Started again, it re-registers by itself and comes back online (and the other tests find it as before). A
+        // start is a new process: on a loaded machine it gets the fixture's start budget, and a failed wait says what
+        // the resource's state and log were.
+        var started = await fixture.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.WorkspaceAt(index), KnownResourceCommands.StartCommand).WaitAsync(Wait);
+        Assert.True(started.Success, started.Message);
+        await fixture.App.WaitForMoleculeWorkspaceOnlineAsync(ResourceNames.WorkspaceAt(index), AppHostFixture.StartTimeout);
     }
 
     [Fact]
