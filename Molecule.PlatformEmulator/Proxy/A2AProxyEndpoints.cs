@@ -35,35 +35,59 @@ public static class A2AProxyEndpoints
     public static RouteGroupBuilder MapA2AProxy(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapFeature("/workspaces/{id}/a2a", "A2A");
-        group.MapPost("", ForwardAsync).WithRequestBody().RequireCallerPolicy();
+
+        // A request delegate rather than a route handler: the platform's busiest route skips parameter binding, the
+        // request's service scope and two endpoint filters (~5 µs of CPU per call, bench/README.md) and stays a
+        // routed endpoint, so its spans and http.server.request.duration keep http.route.
+        group.MapPost("", new Gateway(routes.ServiceProvider).ForwardAsync).WithMetadata(new AuthTierMetadata(AuthTier.Caller));
         group.MapGet("/.well-known/agent-card.json", ProxiedCard.GetAsync).AllowAnyCaller();
         return group;
     }
 
-    private static async Task ForwardAsync(string id, ProxyBody body, HttpContext context, PlatformState state, EventBus events, ActivityLog activity,
-        EmulatorOptions options, IHttpForwarder forwarder, EmulatorMetrics metrics, TimeProvider time, ILoggerFactory loggers, A2AQueue queue,
-        Registry.UrlPolicy urls)
+    /// <summary>The route's steps in the contract's order, over the platform's singletons resolved once.</summary>
+    private sealed class Gateway(IServiceProvider services)
     {
-        var caller = context.Caller();
-        var ceiling = ProxyDeadline.For(context, caller, options);
-        var (target, refusal) = await ProxyTarget.ResolveAsync(id, state, options, urls, context.RequestAborted);
-        if (refusal is not null)
-        {
-            await refusal.ExecuteAsync(context);
-            return;
-        }
+        private readonly PlatformState _state = services.GetRequiredService<PlatformState>();
+        private readonly EventBus _events = services.GetRequiredService<EventBus>();
+        private readonly ActivityLog _activity = services.GetRequiredService<ActivityLog>();
+        private readonly EmulatorOptions _options = services.GetRequiredService<EmulatorOptions>();
+        private readonly IHttpForwarder _forwarder = services.GetRequiredService<IHttpForwarder>();
+        private readonly EmulatorMetrics _metrics = services.GetRequiredService<EmulatorMetrics>();
+        private readonly TimeProvider _time = services.GetRequiredService<TimeProvider>();
+        private readonly A2AQueue _queue = services.GetRequiredService<A2AQueue>();
+        private readonly Registry.UrlPolicy _urls = services.GetRequiredService<Registry.UrlPolicy>();
+        private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Molecule.PlatformEmulator.Proxy");
 
-        if (A2ANormaliser.Normalise(body.Bytes) is not { } call)
+        public async Task ForwardAsync(HttpContext context)
         {
-            await ContractError.BadRequest("invalid JSON").ExecuteAsync(context);
-            return;
-        }
+            // Step 2, the cap, comes before the caller policy (steps 3-5), as the body is read before anything is decided.
+            var body = await ProxyBody.ReadAsync(context, _options);
+            if ((body.Rejection ?? CallerPolicy.Decide(context, services)) is { } refused)
+            {
+                await refused.ExecuteAsync(context);
+                return;
+            }
 
-        var started = time.GetTimestamp();
-        var (error, transformer, deadlinePassed, capture) = await SendAsync(context, target!, call, ceiling, forwarder, options, time);
-        var outcome = await ProxyOutcome.AnswerAsync(context, error, transformer, deadlinePassed, target!, call, queue,
-            loggers.CreateLogger("Molecule.PlatformEmulator.Proxy"));
-        ProxyOutcome.Record(context, outcome, target!, caller, call, capture.Captured, time.GetElapsedTime(started), metrics, activity, events, state, time);
+            var caller = context.Caller();
+            var ceiling = ProxyDeadline.For(context, caller, _options);
+            var (target, refusal) = await ProxyTarget.ResolveAsync((string)context.Request.RouteValues["id"]!, _state, _options, _urls, context.RequestAborted);
+            if (refusal is not null)
+            {
+                await refusal.ExecuteAsync(context);
+                return;
+            }
+
+            if (A2ANormaliser.Normalise(body.Bytes) is not { } call)
+            {
+                await ContractError.BadRequest("invalid JSON").ExecuteAsync(context);
+                return;
+            }
+
+            var started = _time.GetTimestamp();
+            var (error, transformer, deadlinePassed, capture) = await SendAsync(context, target!, call, ceiling, _forwarder, _options, _time);
+            var outcome = await ProxyOutcome.AnswerAsync(context, error, transformer, deadlinePassed, target!, call, _queue, _logger);
+            ProxyOutcome.Record(context, outcome, target!, caller, call, capture.Captured, _time.GetElapsedTime(started), _metrics, _activity, _events, _state, _time);
+        }
     }
 
     /// <summary>Step 9: forwards <paramref name="call"/> to the stored URL exactly as stored, keeping the answer's first bytes.</summary>

@@ -5,7 +5,7 @@ using Molecule.PlatformEmulator.State;
 namespace Molecule.PlatformEmulator.Proxy;
 
 /// <summary>
-/// Who may call a workspace through the proxy (contract §2.9 steps 3-5), as an endpoint filter: a reserved caller
+/// Who may call a workspace through the proxy (contract §2.9 steps 3-5), decided before the gateway forwards: a reserved caller
 /// prefix is 403; another workspace as caller must pass the registry rule (caller texts) and the hierarchy rule; no
 /// caller is the canvas, which needs AdminAuth only with <c>Emulator:RequireCanvasAuth</c>.
 /// </summary>
@@ -15,19 +15,12 @@ public static class CallerPolicy
 
     private static readonly string[] ReservedCallerPrefixes = ["webhook:", "system:", "test:", "channel:"];
 
-    public static RouteHandlerBuilder RequireCallerPolicy(this RouteHandlerBuilder builder)
-    {
-        builder.WithMetadata(new AuthTierMetadata(AuthTier.Caller));
-        return builder.AddEndpointFilter(static (context, next) =>
-            Decide(context.HttpContext) is { } denied ? ValueTask.FromResult<object?>(denied) : next(context));
-    }
-
     /// <summary>The calling workspace of a request that passed the policy; null for the canvas (or a non-UUID self-call).</summary>
     public static Guid? Caller(this HttpContext context) => context.Items[CallerKey] as Guid?;
 
-    private static ContractError? Decide(HttpContext http)
+    /// <summary>The refusal of <paramref name="http"/>'s caller, or null when it may call; <paramref name="services"/> holds the platform's singletons.</summary>
+    public static ContractError? Decide(HttpContext http, IServiceProvider services)
     {
-        var services = http.RequestServices;
         var callerText = Contract.Header(http.Request, "X-Workspace-ID");
         var target = http.GetRouteValue("id") as string;
         if (callerText.Length == 0)
