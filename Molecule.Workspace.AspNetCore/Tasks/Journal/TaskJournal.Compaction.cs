@@ -85,13 +85,14 @@ internal sealed partial class TaskJournal
             FileStream old;
             lock (_gate)
             {
-                CopyRange(_file.SafeFileHandle, target, copiedTo, _end, ref buffer);
+                CopyRange(_handle!, target, copiedTo, _end, ref buffer);
                 target.Flush(flushToDisk: false);   // the tail is in the kernel; the timer fsyncs it with what follows
                 Index(moved, ref movedBytes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_appendedDuringCompaction)[early.Length..], tailStart - upTo);
                 target.Dispose();
                 File.Move(temp, Path, overwrite: true);   // atomic; the old file stays open until the swap
                 old = _file;
                 _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
+                _handle = _file.SafeFileHandle;
                 _end = _file.Length;
                 _unflushed = true;   // the copied tail
                 _live = moved;

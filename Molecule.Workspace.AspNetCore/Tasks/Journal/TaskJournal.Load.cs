@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using Molecule.Workspace.Infrastructure;
 
 namespace Molecule.Workspace.Tasks.Journal;
@@ -29,10 +30,11 @@ internal sealed partial class TaskJournal
                     _live[id] = (offset, length);
                 }
             });
-            if (good < file.Length)
+            var length = RandomAccess.GetLength(file);
+            if (good < length)
             {
-                LogTornTail(_logger, Path, file.Length - good);
-                file.SetLength(good);
+                LogTornTail(_logger, Path, length - good);
+                RandomAccess.SetLength(file, good);
             }
 
             _end = good;
@@ -49,15 +51,15 @@ internal sealed partial class TaskJournal
     }
 
     /// <summary>Reads every whole record from the start; returns the offset after the last one that is intact.</summary>
-    private static long ReadAll(FileStream file, RecordReader read)
+    private static long ReadAll(SafeFileHandle file, RecordReader read)
     {
-        var length = file.Length;
+        var length = RandomAccess.GetLength(file);
         var header = new byte[HeaderSize];
         var payload = new byte[64 * 1024];
         long offset = 0;
         while (offset + HeaderSize <= length)
         {
-            RandomAccess.Read(file.SafeFileHandle, header, offset);
+            RandomAccess.Read(file, header, offset);
             var size = BinaryPrimitives.ReadInt32LittleEndian(header);
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
             if (size <= 0 || offset + HeaderSize + size > length)
@@ -71,7 +73,7 @@ internal sealed partial class TaskJournal
             }
 
             var span = payload.AsSpan(0, size);
-            RandomAccess.Read(file.SafeFileHandle, span, offset + HeaderSize);
+            RandomAccess.Read(file, span, offset + HeaderSize);
             if (Crc32.Compute(span) != crc)
             {
                 break;

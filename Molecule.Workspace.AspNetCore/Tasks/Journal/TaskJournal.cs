@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using Molecule.Workspace.Infrastructure;
 
 namespace Molecule.Workspace.Tasks.Journal;
@@ -23,6 +24,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private FileStream? _file;
+    private SafeFileHandle? _handle;   // _file's, read once: every read of FileStream.SafeFileHandle re-seeks the file (a system call per append)
     private ITimer? _fsync;
     private long _end;
     private long _liveBytes;
@@ -118,6 +120,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
             Flush();
             _file?.Dispose();
             _file = null;
+            _handle = null;
         }
     }
 
@@ -145,7 +148,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         var file = Open();
         try
         {
-            RandomAccess.Write(file.SafeFileHandle, records, _end);
+            RandomAccess.Write(file, records, _end);
             return true;
         }
         catch (IOException ex)
@@ -164,18 +167,19 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
         _unflushed = true;
     }
 
-    private FileStream Open()
+    private SafeFileHandle Open()
     {
-        if (_file is not null)
+        if (_handle is not null)
         {
-            return _file;
+            return _handle;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _file = new FileStream(Path, FileOptionsFor(FileMode.OpenOrCreate));
+        _handle = _file.SafeFileHandle;
         _end = _file.Length;
         _fsync ??= _time.CreateTimer(_ => FlushOutsideLock(), null, FsyncInterval, FsyncInterval);
-        return _file;
+        return _handle;
     }
 
     /// <summary>
