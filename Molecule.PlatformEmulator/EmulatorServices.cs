@@ -69,6 +69,7 @@ public static partial class EmulatorServices
             .AllowCredentials()));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(EmulatorMetrics.MeterName)
+            .AddView(instrument => EmulatorMetrics.IsUncollected(instrument) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
 
         // PORT (default 8080) unless ASP.NET Core's own URL settings say otherwise (the AppHost, tests).

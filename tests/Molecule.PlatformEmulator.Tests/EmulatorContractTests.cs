@@ -373,6 +373,25 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     }
 
     [Fact]
+    public async Task A_proxied_call_is_measured_by_its_durations_and_outcome_but_not_by_per_request_gauges()
+    {
+        var id = await RegisterAsync(_agentUrl);
+        using var response = await _client.PostAsync($"/workspaces/{id}/a2a", new StringContent(
+            """{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"messageId":"metered-1","role":"user","parts":[{"kind":"text","text":"hi"}]}}}""",
+            Encoding.UTF8, "application/json")).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var metrics = await _client.GetStringAsync("/metrics").WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_client_request_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("molecule_emulator_a2a_proxy_requests", metrics, StringComparison.Ordinal);
+        Assert.All(
+            ["http_server_active_requests", "http_client_active_requests", "http_client_open_connections", "http_client_request_time_in_queue", "aspnetcore_routing_match_attempts"],
+            uncollected => Assert.DoesNotContain(uncollected, metrics, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_callers_trace_reaches_the_agent_through_the_proxys_own_span()
     {
         var id = await RegisterAsync(_agentUrl);
