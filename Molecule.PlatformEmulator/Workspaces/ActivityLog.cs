@@ -3,14 +3,13 @@ using System.Text.Json.Nodes;
 using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
-using Molecule.Shared;
 
 namespace Molecule.PlatformEmulator.Workspaces;
 
 /// <summary>One row of a workspace's activity (supplement §11's fixed columns); mutable only under its log's lock.</summary>
 public sealed class ActivityRow
 {
-    public Guid Id { get; init; } = RandomGuid.Next();
+    public Guid Id { get; init; } = Guid.NewGuid();
 
     public required string ActivityType { get; init; }
 

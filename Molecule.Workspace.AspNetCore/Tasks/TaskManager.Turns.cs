@@ -1,6 +1,5 @@
 using System.Text;
 using Molecule.Platform.Client;
-using Molecule.Shared;
 
 namespace Molecule.Workspace.Tasks;
 
@@ -11,7 +10,7 @@ internal sealed partial class TaskManager
     {
         using var deadline = new CancellationTokenSource(_options.ExecutionTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline.Token);
-        var artifactId = RandomGuid.Next().ToString();
+        var artifactId = Guid.NewGuid().ToString();
         var answer = new StringBuilder();
         var attachments = new List<Part>();
         string? pending = null;
@@ -36,7 +35,7 @@ internal sealed partial class TaskManager
                         pending = text.Text;
                         break;
                     case AgentArtifact artifact when artifact.Parts.Count > 0:
-                        PublishArtifact(entry, new Artifact(RandomGuid.Next().ToString(), artifact.Name, [.. artifact.Parts]));
+                        PublishArtifact(entry, new Artifact(Guid.NewGuid().ToString(), artifact.Name, [.. artifact.Parts]));
                         attachments.AddRange(artifact.Parts);
                         break;
                     case AgentProgress progress:
@@ -174,7 +173,7 @@ internal sealed partial class TaskManager
         }
 
         parts.AddRange(attachments);
-        return new AgentMessage(RandomGuid.Next().ToString(), MessageRole.Agent, parts, entry.ContextId, entry.Id);
+        return new AgentMessage(Guid.NewGuid().ToString(), MessageRole.Agent, parts, entry.ContextId, entry.Id);
     }
 
     /// <summary>Moves the task to <paramref name="state"/> unless it is already terminal (late transitions are dropped).</summary>

@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Molecule.Platform.Client;
-using Molecule.Shared;
 
 namespace Molecule.Workspace.Tasks;
 
@@ -76,7 +75,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
         }
         else
         {
-            entry = new TaskEntry(RandomGuid.Next().ToString(), message.ContextId ?? RandomGuid.Next().ToString(), now);
+            entry = new TaskEntry(Guid.NewGuid().ToString(), message.ContextId ?? Guid.NewGuid().ToString(), now);
             EnsureCapacity();
             _tasks[entry.Id] = entry;
             Interlocked.Increment(ref _count);
@@ -285,7 +284,7 @@ internal sealed partial class TaskManager : IAsyncDisposable
     }
 
     private static AgentMessage AgentSays(TaskEntry entry, string text) =>
-        new(RandomGuid.Next().ToString(), MessageRole.Agent, [new TextPart(text)], entry.ContextId, entry.Id);
+        new(Guid.NewGuid().ToString(), MessageRole.Agent, [new TextPart(text)], entry.ContextId, entry.Id);
 
     private static string Label(string text)
     {
