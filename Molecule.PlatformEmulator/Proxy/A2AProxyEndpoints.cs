@@ -37,7 +37,7 @@ public static class A2AProxyEndpoints
         var group = routes.MapFeature("/workspaces/{id}/a2a", "A2A");
 
         // A request delegate rather than a route handler: the platform's busiest route skips parameter binding, the
-        // request's service scope and two endpoint filters (~5 µs of CPU per call, bench/README.md) and stays a
+        // request's service scope and two endpoint filters (6–17 µs of CPU per call, bench/README.md) and stays a
         // routed endpoint, so its spans and http.server.request.duration keep http.route.
         group.MapPost("", new Gateway(routes.ServiceProvider).ForwardAsync).WithMetadata(new AuthTierMetadata(AuthTier.Caller));
         group.MapGet("/.well-known/agent-card.json", ProxiedCard.GetAsync).AllowAnyCaller();

@@ -37,7 +37,7 @@ internal sealed partial class TaskJournal
             var moved = new Dictionary<string, (long Offset, int Length)>(live.Length + live.Length / 4, StringComparer.Ordinal);
             long movedBytes = 0;
             using var target = new FileStream(temp, FileOptionsFor(FileMode.Create));
-            var source = _file!.SafeFileHandle;
+            var source = _handle!;
             var next = 0;
             while (next < live.Length)
             {
@@ -90,7 +90,7 @@ internal sealed partial class TaskJournal
                 Index(moved, ref movedBytes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_appendedDuringCompaction)[early.Length..], tailStart - upTo);
                 target.Dispose();
                 File.Move(temp, Path, overwrite: true);   // atomic; the old file stays open until the swap
-                old = _file;
+                old = _file!;
                 _file = new FileStream(Path, FileOptionsFor(FileMode.Open));
                 _handle = _file.SafeFileHandle;
                 _end = _file.Length;

@@ -24,7 +24,7 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private FileStream? _file;
-    private SafeFileHandle? _handle;   // _file's, read once: every read of FileStream.SafeFileHandle re-seeks the file (a system call per append)
+    private SafeFileHandle? _handle;   // _file's, read once and used for every read, write and fsync: each read of FileStream.SafeFileHandle re-seeks the file
     private ITimer? _fsync;
     private long _end;
     private long _liveBytes;
@@ -188,15 +188,15 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     /// </summary>
     private void FlushOutsideLock()
     {
-        FileStream file;
+        SafeFileHandle file;
         lock (_gate)
         {
-            if (!_unflushed || _file is null || _disposed)
+            if (!_unflushed || _handle is null || _disposed)
             {
                 return;
             }
 
-            file = _file;
+            file = _handle;
             _unflushed = false;
         }
 
@@ -219,18 +219,18 @@ internal sealed partial class TaskJournal : ITaskPersistence, IAsyncDisposable
     /// <summary>fsync under the lock, when the journal closes.</summary>
     private void Flush()
     {
-        if (_unflushed && _file is not null && FlushToDisk(_file))
+        if (_unflushed && _handle is not null && FlushToDisk(_handle))
         {
             _unflushed = false;
         }
     }
 
     /// <summary>One fsync of <paramref name="file"/>; a failure is logged (the data stays in the kernel) and reported.</summary>
-    private bool FlushToDisk(FileStream file)
+    private bool FlushToDisk(SafeFileHandle file)
     {
         try
         {
-            RandomAccess.FlushToDisk(file.SafeFileHandle);
+            RandomAccess.FlushToDisk(file);
             return true;
         }
         catch (IOException ex)
