@@ -61,7 +61,6 @@ public static partial class EmulatorServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Persistence.StateFolder>());
         builder.Services.AddSingleton<Registry.UrlPolicy>();
         builder.Services.AddHostedService<LivenessMonitor>();
-        builder.Services.AddHttpForwarder();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .WithOrigins([.. options.CorsOrigins])
             .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

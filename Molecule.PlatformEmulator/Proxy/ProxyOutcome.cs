@@ -4,7 +4,6 @@ using Molecule.PlatformEmulator.Events;
 using Molecule.PlatformEmulator.Infrastructure;
 using Molecule.PlatformEmulator.State;
 using Molecule.PlatformEmulator.Workspaces;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
 
@@ -16,46 +15,33 @@ namespace Molecule.PlatformEmulator.Proxy;
 internal static partial class ProxyOutcome
 {
     /// <summary>Answers a call the agent did not complete, when nothing was sent yet; returns the outcome's name.</summary>
-    public static async Task<string> AnswerAsync(HttpContext context, ForwarderError error, A2ATransformer transformer, bool deadlinePassed,
-        ProxyTarget target, NormalisedCall call, A2AQueue queue, ILogger logger)
+    public static async Task<string> AnswerAsync(HttpContext context, ForwardResult forwarded, ProxyTarget target, NormalisedCall call,
+        A2AQueue queue, ILogger logger)
     {
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        switch (forwarded.Failure)
         {
-            var busy = error is ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled or ForwarderError.ResponseBodyCanceled ||
-                       deadlinePassed || AgentErrors.IsBusyClass(context.Features.Get<IForwarderErrorFeature>()?.Exception);
-            if (!busy)
-            {
+            case ForwardFailure.Unreachable:
                 await ContractError.BadGateway("failed to reach workspace agent").ExecuteAsync(context);
                 return "unreachable";
-            }
-
-            if (target.HasCapability("session"))
-            {
+            case ForwardFailure.Busy when target.HasCapability("session"):
                 await Busy(context, new BusyAnswer("workspace agent busy — adapter handles retry (native_session)", Busy: true, RetryAfter: 30, NativeSession: true));
                 return "busy";
-            }
-
-            if (queue.Enqueue(target.Id, call.Body, call.Method, call.MessageId) is { } queued)
-            {
+            case ForwardFailure.Busy when queue.Enqueue(target.Id, call.Body, call.Method, call.MessageId) is { } queued:
                 await TypedResults.Json(new QueuedAnswer(true, queued.Call.Id.ToString(), queued.Depth,
                     "workspace agent busy — request queued, will dispatch when capacity available"), statusCode: StatusCodes.Status202Accepted).ExecuteAsync(context);
                 return "queued";
-            }
-
-            await Busy(context, new BusyAnswer("workspace agent busy — retry after a short backoff", Busy: true, RetryAfter: 30));
-            return "busy";
+            case ForwardFailure.Busy:
+                await Busy(context, new BusyAnswer("workspace agent busy — retry after a short backoff", Busy: true, RetryAfter: 30));
+                return "busy";
+            case ForwardFailure.Interrupted:
+                LogStreamInterrupted(logger, target.Id);
+                return "interrupted";
         }
 
-        if (transformer.AgentError is { } agentError)
+        if (forwarded.AgentError is { } agentError)
         {
-            await ContractError.WithStatus(transformer.AgentStatus, agentError).ExecuteAsync(context);
+            await ContractError.WithStatus(forwarded.AgentStatus, agentError).ExecuteAsync(context);
             return "agent_error";
-        }
-
-        if (error != ForwarderError.None)
-        {
-            LogStreamInterrupted(logger, target.Id, error.ToString());
-            return "interrupted";
         }
 
         return "ok";
@@ -102,6 +88,6 @@ internal static partial class ProxyOutcome
         return TypedResults.Json(answer, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "A2A stream to workspace {WorkspaceId} ended early: {Error}")]
-    private static partial void LogStreamInterrupted(ILogger logger, Guid workspaceId, string error);
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "A2A answer from workspace {WorkspaceId} broke off after it had begun")]
+    private static partial void LogStreamInterrupted(ILogger logger, Guid workspaceId);
 }

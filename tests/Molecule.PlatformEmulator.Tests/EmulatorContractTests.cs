@@ -307,6 +307,11 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
     private readonly List<string> _received = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _traceparents = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _seen = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _signals = new(StringComparer.Ordinal);
+
+    /// <summary>A one-shot signal between a test and the agent, by name ("held:…", "next:…", "canceled:…").</summary>
+    private TaskCompletionSource Signal(string name) => _signals.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     public async ValueTask InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -321,6 +326,34 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
             }
 
             _traceparents[body] = context.Request.Headers["traceparent"].ToString();
+
+            // "hold": the agent takes the call and never answers; "stream-hold": it streams one event, a second when the
+            // test says so, then nothing. Either way it signals when its call is canceled.
+            if (body.Contains("hold", StringComparison.Ordinal))
+            {
+                var messageId = JsonDocument.Parse(body).RootElement.GetProperty("params").GetProperty("message").GetProperty("messageId").GetString()!;
+                try
+                {
+                    if (body.Contains("stream-hold", StringComparison.Ordinal))
+                    {
+                        context.Response.ContentType = "text/event-stream";
+                        await context.Response.WriteAsync("data: {\"n\":1}\n\n", context.RequestAborted);
+                        await context.Response.Body.FlushAsync(context.RequestAborted);
+                        await Signal("next:" + messageId).Task.WaitAsync(context.RequestAborted);
+                        await context.Response.WriteAsync("data: {\"n\":2}\n\n", context.RequestAborted);
+                        await context.Response.Body.FlushAsync(context.RequestAborted);
+                    }
+
+                    Signal("held:" + messageId).TrySetResult();
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    Signal("canceled:" + messageId).TrySetResult();
+                }
+
+                return;
+            }
 
             if (body.Contains("message/stream", StringComparison.Ordinal))
             {
@@ -553,6 +586,54 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
         Assert.Equal("30", busy.Headers.GetValues("Retry-After").Single());
         Assert.Equal("""{"error":"workspace agent busy — adapter handles retry (native_session)","busy":true,"retry_after":30,"native_session":true}""",
             await busy.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_agent_silent_past_the_callers_X_Timeout_is_busy_and_its_call_is_canceled()
+    {
+        var id = await RegisterAsync(_agentUrl);
+        var messageId = Guid.NewGuid().ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/workspaces/{id}/a2a") { Content = Send("hold", messageId) };
+        request.Headers.Add("X-Timeout", "5");
+
+        var sending = _client.SendAsync(request);
+        await Signal("held:" + messageId).Task.WaitAsync(EmulatorHttp.Timeout);
+        factory.Time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(sending.IsCompleted);
+        factory.Time.Advance(TimeSpan.FromSeconds(2));
+        using var response = await sending.WaitAsync(EmulatorHttp.Timeout);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);   // busy ⇒ queued for the agent's next capacity
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("queued").GetBoolean());
+        await Signal("canceled:" + messageId).Task.WaitAsync(EmulatorHttp.Timeout);
+    }
+
+    [Fact]
+    public async Task A_stream_silent_for_the_idle_timeout_is_cut_and_every_event_restarts_the_timeout()
+    {
+        var id = await RegisterAsync(_agentUrl);   // the canvas calls: no deadline, only the idle timeout (300 s)
+        var messageId = Guid.NewGuid().ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/workspaces/{id}/a2a")
+        {
+            Content = new StringContent($$$$"""{"jsonrpc":"2.0","id":1,"method":"message/stream","params":{"message":{"messageId":"{{{{messageId}}}}","role":"user","parts":[{"kind":"text","text":"stream-hold"}]}}}""",
+                Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(EmulatorHttp.Timeout);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("data: {\"n\":1}", await reader.ReadLineAsync().WaitAsync(EmulatorHttp.Timeout));
+        factory.Time.Advance(TimeSpan.FromSeconds(200));
+        Signal("next:" + messageId).TrySetResult();   // the second event, 200 s after the first
+        Assert.Equal("", await reader.ReadLineAsync().WaitAsync(EmulatorHttp.Timeout));
+        Assert.Equal("data: {\"n\":2}", await reader.ReadLineAsync().WaitAsync(EmulatorHttp.Timeout));
+        await Signal("held:" + messageId).Task.WaitAsync(EmulatorHttp.Timeout);
+        factory.Time.Advance(TimeSpan.FromSeconds(200));   // 400 s into the call, 200 s after its last event
+
+        Assert.False(Signal("canceled:" + messageId).Task.IsCompleted);
+        factory.Time.Advance(TimeSpan.FromSeconds(101));
+        await Signal("canceled:" + messageId).Task.WaitAsync(EmulatorHttp.Timeout);
+        // Cut, not ended: a caller must not take the broken stream for a finished one.
+        await Assert.ThrowsAnyAsync<IOException>(() => reader.ReadToEndAsync().WaitAsync(EmulatorHttp.Timeout));
     }
 
     [Fact]
