@@ -601,6 +601,13 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
         factory.Time.Advance(TimeSpan.FromSeconds(4));
         Assert.False(sending.IsCompleted);
         factory.Time.Advance(TimeSpan.FromSeconds(2));
+        if (Fidelity.Strict)
+        {
+            // §3 row 10: the real forward ignores X-Timeout, so only the idle timeout (300 s) ends the call.
+            Assert.False(sending.IsCompleted);
+            factory.Time.Advance(TimeSpan.FromSeconds(295));
+        }
+
         using var response = await sending.WaitAsync(EmulatorHttp.Timeout);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);   // busy ⇒ queued for the agent's next capacity
@@ -618,6 +625,11 @@ public sealed class A2AProxyTests(EmulatorFactory factory) : IClassFixture<Emula
             Content = new StringContent($$$$"""{"jsonrpc":"2.0","id":1,"method":"message/stream","params":{"message":{"messageId":"{{{{messageId}}}}","role":"user","parts":[{"kind":"text","text":"stream-hold"}]}}}""",
                 Encoding.UTF8, "application/json"),
         };
+
+        if (Fidelity.Strict)
+        {
+            return;   // §3 row 7 reads streams whole: nothing reaches the caller per event (FidelityTests covers that shape)
+        }
 
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(EmulatorHttp.Timeout);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
