@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Molecule.PlatformEmulator.Proxy;
 
@@ -44,8 +43,14 @@ internal static class A2AForwarder
     /// <summary>The only caller headers that reach the agent.</summary>
     private static readonly string[] ForwardedHeaders =
     [
-        "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "traceparent", "tracestate", "Last-Event-ID", "User-Agent",
+        "Accept", "A2A-Version", "A2A-Extensions", "X-A2A-Extensions", "Last-Event-ID", "User-Agent",
     ];
+
+    /// <summary>
+    /// The caller's trace context, which reaches the agent as the parent of the proxy's own span: HttpClient writes
+    /// the current span's context, so these pass verbatim only when the request has no span at all.
+    /// </summary>
+    private static readonly string[] TraceHeaders = ["traceparent", "tracestate"];
 
     /// <summary>Hop-by-hop and connection-specific answer headers, which describe the agent's connection, not the answer.</summary>
     private static readonly FrozenSet<string> UnforwardedAnswerHeaders = new[]
@@ -57,15 +62,13 @@ internal static class A2AForwarder
 
     private static readonly byte[] UnreadableAnswer = """{"error":"failed to read agent response","delivery_confirmed":true}"""u8.ToArray();
 
-    // One pooled connection set for every agent. The propagator replaces a caller's trace headers with the proxy's own
-    // span, so the agent's span is a child of the proxy's and the caller's trace runs through.
+    // One pooled connection set for every agent.
     private static readonly HttpMessageInvoker Invoker = new(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
         UseCookies = false,
         AutomaticDecompression = DecompressionMethods.None,
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
         ConnectTimeout = TimeSpan.FromSeconds(15),
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
     });
@@ -91,13 +94,10 @@ internal static class A2AForwarder
             Content = new ByteArrayContent(call.Body),
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        var incoming = context.Request.Headers;
-        foreach (var name in ForwardedHeaders)
+        Forward(context.Request.Headers, ForwardedHeaders, request.Headers);
+        if (Activity.Current is null)
         {
-            if (incoming.TryGetValue(name, out var values) && values.Count > 0)
-            {
-                request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
+            Forward(context.Request.Headers, TraceHeaders, request.Headers);
         }
 
         HttpResponseMessage answer;
@@ -218,6 +218,17 @@ internal static class A2AForwarder
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             return null;
+        }
+    }
+
+    private static void Forward(IHeaderDictionary incoming, string[] names, HttpRequestHeaders to)
+    {
+        foreach (var name in names)
+        {
+            if (incoming.TryGetValue(name, out var values) && values.Count > 0)
+            {
+                to.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
         }
     }
 
