@@ -96,8 +96,9 @@ public sealed partial class DelegationService
         }
 
         var text = DelegationText.AnswerText(result.Body);
-        SetStatus(work, "completed");
+        // The result row first: a caller polling the delegations never sees the request completed without its answer.
         AddResult(work, $"Delegation completed ({DelegationText.Truncate(text, 80)})", "completed", new JsonObject { ["text"] = text, ["delegation_id"] = work.DelegationId }, null);
+        SetStatus(work, "completed");
         _events.Publish("DELEGATION_COMPLETE", work.Source, new JsonObject
         {
             ["delegation_id"] = work.DelegationId,
