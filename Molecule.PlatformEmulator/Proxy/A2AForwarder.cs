@@ -113,11 +113,12 @@ internal static class A2AForwarder
 
         using (answer)
         {
-            Rearm(limit, NextLimit());   // the answer's head is progress
+            Action progressed = () => Rearm(limit, NextLimit());   // every chunk of the answer, buffered or passed on, is progress
+            progressed();   // and so is its head
             var status = (int)answer.StatusCode;
             if (status >= 300)
             {
-                var bytes = await ReadWholeAsync(answer.Content, token).ConfigureAwait(false) ?? [];
+                var bytes = await ReadWholeAsync(answer.Content, progressed, token).ConfigureAwait(false) ?? [];
                 if (answer.Headers.RetryAfter is { } retryAfter)
                 {
                     context.Response.Headers.RetryAfter = retryAfter.ToString();
@@ -128,7 +129,7 @@ internal static class A2AForwarder
 
             if (options.Quirks.BufferStreamingResponses)
             {
-                return await SendBufferedAsync(context, answer, status, token).ConfigureAwait(false);
+                return await SendBufferedAsync(context, answer, status, progressed, token).ConfigureAwait(false);
             }
 
             context.Response.StatusCode = status;
@@ -141,14 +142,15 @@ internal static class A2AForwarder
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             }
 
-            return await CopyBodyAsync(context, answer.Content, () => Rearm(limit, NextLimit()), token).ConfigureAwait(false);
+            return await CopyBodyAsync(context, answer.Content, progressed, token).ConfigureAwait(false);
         }
     }
 
     /// <summary>§3 row 7 (quirk): the answer read whole and re-sent as JSON, so a stream arrives in one piece at the end, mislabelled.</summary>
-    private static async Task<ForwardResult> SendBufferedAsync(HttpContext context, HttpResponseMessage answer, int status, CancellationToken token)
+    private static async Task<ForwardResult> SendBufferedAsync(HttpContext context, HttpResponseMessage answer, int status, Action progressed,
+        CancellationToken token)
     {
-        var whole = await ReadWholeAsync(answer.Content, token).ConfigureAwait(false);
+        var whole = await ReadWholeAsync(answer.Content, progressed, token).ConfigureAwait(false);
         context.Response.StatusCode = whole is null ? StatusCodes.Status502BadGateway : status;
         context.Response.ContentType = "application/json";
         var body = whole ?? UnreadableAnswer;
@@ -209,11 +211,11 @@ internal static class A2AForwarder
 #pragma warning restore RS0030
     }
 
-    private static async Task<byte[]?> ReadWholeAsync(HttpContent content, CancellationToken token)
+    private static async Task<byte[]?> ReadWholeAsync(HttpContent content, Action progressed, CancellationToken token)
     {
         try
         {
-            return await CappedContent.ReadAsync(content, BufferedResponseCap, token).ConfigureAwait(false);
+            return await CappedContent.ReadAsync(content, BufferedResponseCap, token, progressed).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
