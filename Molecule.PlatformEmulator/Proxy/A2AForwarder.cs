@@ -79,8 +79,14 @@ internal static class A2AForwarder
         var started = time.GetTimestamp();
         TimeSpan NextLimit()
         {
-            var idle = options.A2AIdleTimeout;
-            return ceiling is { } c && c - time.GetElapsedTime(started) is var left && left < idle ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : idle;
+            // The idle timeout from now, or what is left of the caller's deadline when that ends first.
+            if (ceiling is not { } c)
+            {
+                return options.A2AIdleTimeout;
+            }
+
+            var left = c - time.GetElapsedTime(started);
+            return left <= TimeSpan.Zero ? TimeSpan.Zero : left < options.A2AIdleTimeout ? left : options.A2AIdleTimeout;
         }
 
         using var limit = new CancellationTokenSource(NextLimit(), time);
